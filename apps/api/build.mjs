@@ -1,0 +1,19 @@
+// Bundles the API and its workspace packages (which export TypeScript source) into dist/server.js;
+// third-party dependencies stay external and load from node_modules.
+import { readFileSync } from "node:fs";
+import { build } from "esbuild";
+
+const { dependencies } = JSON.parse(readFileSync(new URL("package.json", import.meta.url), "utf8"));
+const external = Object.keys(dependencies).filter((name) => !dependencies[name].startsWith("workspace:"));
+
+await build({
+  entryPoints: ["src/server.ts"],
+  outfile: "dist/server.js",
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node22",
+  sourcemap: true,
+  external,
+  logLevel: "warning",
+});

@@ -1,0 +1,40 @@
+import { authEnvSchema, requireIssuerVariable } from "@quickstart/auth";
+import { z } from "zod";
+
+const envSchema = z
+  .object({
+    ...authEnvSchema.shape,
+    PORT: z.coerce.number().int().min(0).max(65535).default(3010),
+    /** `localhost` listens on both 127.0.0.1 and ::1; set 0.0.0.0 in a container. */
+    HOST: z.string().min(1).default("localhost"),
+    /** Comma-separated origins allowed by CORS; unset or `*` allows any (bearer tokens, no cookies). */
+    CORS_ORIGINS: z
+      .string()
+      .optional()
+      .transform((value) => {
+        const origins = (value ?? "*")
+          .split(",")
+          .map((origin) => origin.trim())
+          .filter(Boolean);
+        return origins.length === 0 || origins.includes("*") ? "*" : origins;
+      }),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  .superRefine(requireIssuerVariable);
+
+export type ApiEnv = z.output<typeof envSchema>;
+
+/**
+ * Reads and validates the API's environment. Empty values count as unset. On a bad or missing
+ * variable it prints one line per problem, naming the variable, and exits.
+ */
+export function readEnv(source: NodeJS.ProcessEnv = process.env): ApiEnv {
+  const values = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ""));
+  const result = envSchema.safeParse(values);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) {
+    console.error(`Invalid configuration: ${issue.path.join(".") || "environment"} ${issue.message}`);
+  }
+  console.error("See .env.example for every variable and its default.");
+  process.exit(1);
+}
