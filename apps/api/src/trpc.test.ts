@@ -1,0 +1,47 @@
+import { InsufficientScope, TokenExpired, type VerifiedAccessToken } from "@quickstart/auth";
+import { TRPCError } from "@trpc/server";
+import { describe, expect, it } from "vitest";
+import { MESSAGES } from "./messages";
+import { appRouter } from "./root";
+import { createCallerFactory, createContextInner } from "./trpc";
+
+const createCaller = createCallerFactory(appRouter);
+
+function callerWith(claims: VerifiedAccessToken["claims"] | Error) {
+  return createCaller(
+    createContextInner({
+      authenticate: async () => {
+        if (claims instanceof Error) throw claims;
+        return { claims, scopes: new Set(claims.scope?.split(" ")) };
+      },
+    }),
+  );
+}
+
+const claims = (scope: string) => ({ iss: "https://issuer/", aud: "api", exp: 2e9, sub: "alice", scope });
+
+describe("procedures through createCaller", () => {
+  it("public never authenticates", async () => {
+    expect(await callerWith(new TokenExpired()).public()).toEqual({ message: MESSAGES.public });
+  });
+
+  it("private maps the verifier's error to UNAUTHORIZED with the cause kept", async () => {
+    const error = await callerWith(new TokenExpired())
+      .private()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TRPCError);
+    expect((error as TRPCError).code).toBe("UNAUTHORIZED");
+    expect((error as TRPCError).cause).toBeInstanceOf(TokenExpired);
+  });
+
+  it("privateScoped checks the verified claims' scopes", async () => {
+    expect(await callerWith(claims("read:messages")).privateScoped()).toEqual({
+      message: MESSAGES.privateScoped,
+    });
+    const error = await callerWith(claims("openid"))
+      .privateScoped()
+      .catch((e: unknown) => e);
+    expect((error as TRPCError).code).toBe("FORBIDDEN");
+    expect((error as TRPCError).cause).toBeInstanceOf(InsufficientScope);
+  });
+});

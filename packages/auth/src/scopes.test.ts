@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { InsufficientScope } from "./errors";
+import { assertScopes, hasAnyScope, hasScopes, readScopes } from "./scopes";
+
+describe("scopes", () => {
+  it("reads the space-delimited scope claim and the permissions array together", () => {
+    expect([...readScopes({ scope: "openid  read:messages", permissions: ["write:messages"] })]).toEqual([
+      "openid",
+      "read:messages",
+      "write:messages",
+    ]);
+    expect(readScopes({}).size).toBe(0);
+  });
+
+  it("grants only by exact match", () => {
+    for (const scope of ["read:messagesX", "Read:messages", "read:message", "xread:messages", "read:messages,"]) {
+      expect(hasScopes({ scope }, ["read:messages"])).toBe(false);
+    }
+    expect(hasScopes({ scope: "a read:messages b" }, ["read:messages"])).toBe(true);
+    expect(hasScopes({ permissions: ["read:messages"] }, ["read:messages"])).toBe(true);
+  });
+
+  it("needs all of them for hasScopes and one of them for hasAnyScope", () => {
+    const claims = { scope: "a b" };
+    expect(hasScopes(claims, ["a", "b"])).toBe(true);
+    expect(hasScopes(claims, ["a", "c"])).toBe(false);
+    expect(hasAnyScope(claims, ["a", "c"])).toBe(true);
+    expect(hasAnyScope(claims, ["c", "d"])).toBe(false);
+  });
+
+  it("throws the quickstart's 403 when a scope is missing", () => {
+    expect(() => assertScopes({ scope: "openid" }, ["read:messages"])).toThrow(InsufficientScope);
+    try {
+      assertScopes({ scope: "openid" }, ["read:messages"]);
+    } catch (error) {
+      expect((error as InsufficientScope).toJSON()).toEqual({
+        code: "Unauthorized",
+        description: "您没有权限访问当前资源",
+      });
+      expect((error as InsufficientScope).status).toBe(403);
+    }
+  });
+});

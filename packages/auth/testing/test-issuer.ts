@@ -1,0 +1,152 @@
+/**
+ * A real HTTP issuer for tests: discovery and JWKS on 127.0.0.1, keys made with jose, and knobs
+ * to slow it down, take it down, and rotate its key. Not a mock: the verifier fetches from it over
+ * the network exactly as it would from a real identity provider.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import {
+  exportJWK,
+  type GenerateKeyPairResult,
+  generateKeyPair,
+  type JWK,
+  type JWTPayload,
+  SignJWT,
+} from "jose";
+
+export interface SigningKey {
+  kid: string;
+  privateKey: GenerateKeyPairResult["privateKey"];
+  publicJwk: JWK;
+}
+
+export interface SignOptions {
+  /** Overrides the current key's kid in the header; `null` leaves kid out. */
+  kid?: string | null;
+  key?: SigningKey;
+  alg?: string;
+  typ?: string;
+  header?: Record<string, unknown>;
+}
+
+export interface TestIssuer {
+  /** `http://127.0.0.1:<port>/` */
+  readonly issuer: string;
+  readonly audience: string;
+  readonly jwksUri: string;
+  /** Requests served so far, by document. */
+  readonly requests: { discovery: number; jwks: number };
+  /** The key tokens are signed with. */
+  readonly currentKey: SigningKey;
+  /** Signs an access token with the current key; claims default to a valid one-hour token. */
+  sign(claims?: JWTPayload, options?: SignOptions): Promise<string>;
+  /** Makes a key that is not published (yet). */
+  createKey(): Promise<SigningKey>;
+  /** Publishes a new key and signs with it from now on; the old one stays published unless `retireOld`. */
+  rotate(options?: { retireOld?: boolean }): Promise<SigningKey>;
+  /** Every response waits this long first. */
+  delayMs: number;
+  /** While true, discovery and JWKS answer 503. */
+  failing: boolean;
+  /** While false, discovery answers 404 (so the verifier falls back to /.well-known/jwks.json). */
+  discovery: boolean;
+  close(): Promise<void>;
+}
+
+let kidCounter = 0;
+
+export async function createSigningKey(alg = "RS256"): Promise<SigningKey> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+  kidCounter += 1;
+  const kid = `test-key-${kidCounter}-${Math.random().toString(36).slice(2, 8)}`;
+  return { kid, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg, use: "sig" } };
+}
+
+export async function startTestIssuer(
+  options: { audience?: string; port?: number } = {},
+): Promise<TestIssuer> {
+  const audience = options.audience ?? "https://quickstarts/api";
+  let published: SigningKey[] = [await createSigningKey()];
+  let current = published[0] as SigningKey;
+  const requests = { discovery: 0, jwks: 0 };
+
+  const server: Server = createServer((req, res) => {
+    const respond = () => {
+      if (state.failing) {
+        res.writeHead(503).end();
+        return;
+      }
+      if (req.url === "/.well-known/openid-configuration") {
+        requests.discovery += 1;
+        if (!state.discovery) {
+          res.writeHead(404).end();
+          return;
+        }
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ issuer: state.issuer, jwks_uri: state.jwksUri }));
+        return;
+      }
+      if (req.url === "/.well-known/jwks.json") {
+        requests.jwks += 1;
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ keys: published.map((key) => key.publicJwk) }));
+        return;
+      }
+      res.writeHead(404).end();
+    };
+    if (state.delayMs > 0) setTimeout(respond, state.delayMs);
+    else respond();
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  const issuer = `http://127.0.0.1:${port}/`;
+
+  const state: TestIssuer = {
+    issuer,
+    audience,
+    jwksUri: `${issuer}.well-known/jwks.json`,
+    requests,
+    delayMs: 0,
+    failing: false,
+    discovery: true,
+    get currentKey() {
+      return current;
+    },
+    async sign(claims = {}, signOptions = {}) {
+      const key = signOptions.key ?? current;
+      const kid = signOptions.kid === undefined ? key.kid : signOptions.kid;
+      const now = Math.floor(Date.now() / 1000);
+      return new SignJWT({
+        iss: issuer,
+        aud: audience,
+        sub: "user-1",
+        client_id: "test-client",
+        iat: now,
+        exp: now + 3600,
+        jti: `jti-${now}-${Math.random()}`,
+        scope: "openid read:messages",
+        ...claims,
+      })
+        .setProtectedHeader({
+          alg: signOptions.alg ?? "RS256",
+          typ: signOptions.typ ?? "at+jwt",
+          ...(kid === null ? {} : { kid }),
+          ...signOptions.header,
+        })
+        .sign(key.privateKey);
+    },
+    createKey: () => createSigningKey(),
+    async rotate({ retireOld = false } = {}) {
+      const next = await createSigningKey();
+      published = retireOld ? [next] : [...published, next];
+      current = next;
+      return next;
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+  return state;
+}
