@@ -32,7 +32,11 @@ describe("parseAuthorizationHeader", () => {
     ["Bearer   ", "invalid_header", "Token not found"],
     ["Bearer a b", "invalid_header", "Authorization header must be Bearer token"],
     [["Bearer a", "Bearer b"], "invalid_header", "Authorization header must be Bearer token"],
-    [`Bearer ${"a".repeat(MAX_AUTHORIZATION_HEADER_LENGTH)}`, "invalid_header", "Authorization header is too large"],
+    [
+      `Bearer ${"a".repeat(MAX_AUTHORIZATION_HEADER_LENGTH)}`,
+      "invalid_header",
+      "Authorization header is too large",
+    ],
   ])("refuses %j with 401 %s", (header, code, description) => {
     expect(refusal(header)).toEqual([401, code, description]);
   });

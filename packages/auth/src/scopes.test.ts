@@ -13,7 +13,13 @@ describe("scopes", () => {
   });
 
   it("grants only by exact match", () => {
-    for (const scope of ["read:messagesX", "Read:messages", "read:message", "xread:messages", "read:messages,"]) {
+    for (const scope of [
+      "read:messagesX",
+      "Read:messages",
+      "read:message",
+      "xread:messages",
+      "read:messages,",
+    ]) {
       expect(hasScopes({ scope }, ["read:messages"])).toBe(false);
     }
     expect(hasScopes({ scope: "a read:messages b" }, ["read:messages"])).toBe(true);

@@ -9,7 +9,11 @@ let verifier: AccessTokenVerifier;
 
 beforeAll(async () => {
   issuer = await startTestIssuer();
-  verifier = createAccessTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience, fetchCooldownMs: 0 });
+  verifier = createAccessTokenVerifier({
+    issuer: issuer.issuer,
+    audience: issuer.audience,
+    fetchCooldownMs: 0,
+  });
 });
 afterAll(() => issuer.close());
 afterEach(() => {
@@ -39,12 +43,18 @@ describe("createAccessTokenVerifier", () => {
   });
 
   it("accepts an aud array containing the audience", async () => {
-    await expect(verifier.verify(await issuer.sign({ aud: ["other", issuer.audience] }))).resolves.toBeTruthy();
+    await expect(
+      verifier.verify(await issuer.sign({ aud: ["other", issuer.audience] })),
+    ).resolves.toBeTruthy();
   });
 
   it("refuses an expired token, beyond the clock tolerance only", async () => {
     const now = Math.floor(Date.now() / 1000);
-    expect(await refusal(await issuer.sign({ exp: now - 10 }))).toEqual([401, "token_expired", "token is expired"]);
+    expect(await refusal(await issuer.sign({ exp: now - 10 }))).toEqual([
+      401,
+      "token_expired",
+      "token is expired",
+    ]);
     await expect(verifier.verify(await issuer.sign({ exp: now - 2 }))).resolves.toBeTruthy();
   });
 
@@ -90,7 +100,9 @@ describe("createAccessTokenVerifier", () => {
       expect(await refusal(garbage)).toEqual(UNPARSABLE);
     }
     const [h, , s] = (await issuer.sign()).split(".");
-    const forged = base64url.encode(JSON.stringify({ iss: issuer.issuer, aud: issuer.audience, exp: 2e9, sub: "x" }));
+    const forged = base64url.encode(
+      JSON.stringify({ iss: issuer.issuer, aud: issuer.audience, exp: 2e9, sub: "x" }),
+    );
     expect(await refusal(`${h}.${forged}.${s}`)).toEqual(UNPARSABLE);
 
     const stranger = await issuer.createKey();
@@ -111,7 +123,11 @@ describe("createAccessTokenVerifier", () => {
       {
         key: attacker,
         kid: attacker.kid,
-        header: { jwk: attacker.publicJwk, jku: `${issuer.issuer}.well-known/jwks.json`, x5u: "https://evil/" },
+        header: {
+          jwk: attacker.publicJwk,
+          jku: `${issuer.issuer}.well-known/jwks.json`,
+          x5u: "https://evil/",
+        },
       },
     );
     expect(await refusal(token)).toEqual(NO_KEY);
@@ -121,8 +137,9 @@ describe("createAccessTokenVerifier", () => {
     // Signed with the published key, so only the crit header can make it fail.
     const valid = await issuer.sign();
     const payload = base64url.decode(valid.split(".")[1] as string);
-    const kid = (JSON.parse(new TextDecoder().decode(base64url.decode(valid.split(".")[0] as string))) as { kid: string })
-      .kid;
+    const kid = (
+      JSON.parse(new TextDecoder().decode(base64url.decode(valid.split(".")[0] as string))) as { kid: string }
+    ).kid;
     const token = await new CompactSign(payload)
       .setProtectedHeader({ alg: "RS256", kid, crit: ["x-custom"], "x-custom": true })
       .sign(issuer.currentKey.privateKey, { crit: { "x-custom": true } });
@@ -194,6 +211,8 @@ describe("the strict RFC 9068 profile", () => {
     expect(await refusal(await issuer.sign({ client_id: undefined }), strict)).toEqual(BAD_CLAIMS);
     expect(await refusal(await issuer.sign({ jti: undefined }), strict)).toEqual(BAD_CLAIMS);
     // The default profile takes a plain JWT, as the quickstart does.
-    await expect(verifier.verify(await issuer.sign({ client_id: undefined }, { typ: "JWT" }))).resolves.toBeTruthy();
+    await expect(
+      verifier.verify(await issuer.sign({ client_id: undefined }, { typ: "JWT" })),
+    ).resolves.toBeTruthy();
   });
 });

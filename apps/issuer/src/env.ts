@@ -1,0 +1,72 @@
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+
+/** `<repo root>/.data/issuer`: git-ignored, so generated keys and secrets never get committed. */
+export const DEFAULT_DATA_DIR = fileURLToPath(new URL("../../../.data/issuer", import.meta.url));
+
+const originSchema = z.string().refine((value) => URL.parse(value)?.origin === value.replace(/\/$/, ""), {
+  message: "must be a comma-separated list of origins such as http://localhost:3000",
+});
+
+const issuerEnvSchema = z.object({
+  ISSUER_PORT: z.coerce
+    .number({ message: "must be a port number (0-65535)" })
+    .int("must be a port number (0-65535)")
+    .min(0, "must be a port number (0-65535)")
+    .max(65535, "must be a port number (0-65535)")
+    .default(3020),
+  API_AUDIENCE: z.url({ message: "must be an absolute URI such as https://quickstarts/api" }).default("https://quickstarts/api"),
+  WEB_ORIGIN: z
+    .string()
+    .default("http://localhost:3000")
+    .transform((value) =>
+      value
+        .split(",")
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(originSchema.transform((origin) => origin.replace(/\/$/, ""))).min(1, "must name at least one origin")),
+  ISSUER_DATA_DIR: z.string().min(1).default(DEFAULT_DATA_DIR),
+  ALLOW_DEV_ISSUER_IN_PRODUCTION: z
+    .enum(["true", "false"], { message: 'must be "true" or "false"' })
+    .default("false")
+    .transform((value) => value === "true"),
+  NODE_ENV: z.string().optional(),
+});
+
+/** The embedded issuer's settings, validated. */
+export type IssuerEnv = z.output<typeof issuerEnvSchema>;
+
+/** Thrown by {@link parseIssuerEnv}; `message` is one line naming the variable. */
+export class IssuerEnvError extends Error {
+  override name = "IssuerEnvError";
+}
+
+/**
+ * Validates the issuer's variables from `source` (empty values count as unset).
+ * Throws {@link IssuerEnvError} with one line such as `ISSUER_PORT must be a port number (0-65535)`.
+ */
+export function parseIssuerEnv(source: Record<string, string | undefined>): IssuerEnv {
+  const values = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ""));
+  const result = issuerEnvSchema.safeParse(values);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => `${String(issue.path[0] ?? "environment")} ${issue.message}`);
+  throw new IssuerEnvError(`Invalid configuration: ${[...new Set(lines)].join("; ")}`);
+}
+
+/** {@link parseIssuerEnv} over `process.env`. */
+export function readIssuerEnv(): IssuerEnv {
+  return parseIssuerEnv(process.env);
+}
+
+/**
+ * Why the development issuer must not start here, or `undefined` when it may. Its users and
+ * passwords are public, so it refuses `NODE_ENV=production` unless explicitly allowed.
+ */
+export function devIssuerRefusal(env: IssuerEnv): string | undefined {
+  if (env.NODE_ENV !== "production" || env.ALLOW_DEV_ISSUER_IN_PRODUCTION) return undefined;
+  return (
+    "Refusing to start the development issuer with NODE_ENV=production: its demo users and passwords are public. " +
+    "Point AUTH_ISSUER at a real issuer, or set ALLOW_DEV_ISSUER_IN_PRODUCTION=true if you really mean it."
+  );
+}
