@@ -1,5 +1,6 @@
 import { IncomingMessage } from "node:http";
 import type { Context, Middleware } from "koa";
+import { readRequestBody } from "./read-body";
 
 // The provider's own body limit, so a request it would refuse is refused here too.
 const BODY_LIMIT = 56 * 1024;
@@ -75,7 +76,7 @@ export function tokenRequestAudience(tokenPath: string, options: { defaultScope?
     if (ctx.method !== "POST" || ctx.path !== tokenPath || !type) return next();
     let params: URLSearchParams;
     try {
-      params = normalizeTokenRequest(type, await readBody(ctx), options);
+      params = normalizeTokenRequest(type, await readRequestBody(ctx.req, BODY_LIMIT), options);
     } catch (error) {
       ctx.status = 400;
       ctx.set("Cache-Control", "no-store");
@@ -85,17 +86,6 @@ export function tokenRequestAudience(tokenPath: string, options: { defaultScope?
     replaceRequestBody(ctx, Buffer.from(params.toString()));
     return next();
   };
-}
-
-async function readBody(ctx: Context): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req) {
-    size += (chunk as Buffer).length;
-    if (size > BODY_LIMIT) throw new RangeError("request entity too large");
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 // The original stream has been read, so give downstream a request that replays the new body with

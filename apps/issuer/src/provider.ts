@@ -1,0 +1,157 @@
+import Provider, { type Configuration, errors, type KoaContextWithOIDC } from "oidc-provider";
+import type { IssuerSecrets } from "./data-dir";
+import { DEMO_USERS, findDemoUser } from "./demo-users";
+import { pageSecurityHeaders, renderLogoutPage, renderMessagePage } from "./login-page";
+
+/** The SPA's public client (authorization code + PKCE, no secret). */
+export const WEB_CLIENT_ID = "quickstart-spa";
+
+/** Scopes the API understands; a token's `scope` is always a subset. */
+export const API_SCOPES = ["read:messages"] as const;
+
+/** Auth0-like endpoint paths, so URLs in the quickstart read the same. */
+export const ROUTES = {
+  authorization: "/authorize",
+  token: "/oauth/token",
+  jwks: "/.well-known/jwks.json",
+  userinfo: "/userinfo",
+  end_session: "/oidc/logout",
+  revocation: "/oauth/revoke",
+} as const;
+
+const HOUR = 60 * 60;
+const DAY = 24 * HOUR;
+
+/** What {@link createProvider} needs. */
+export interface ProviderOptions {
+  /** Issuer identifier, with a trailing slash: `http://localhost:3020/`. */
+  issuer: string;
+  /** The API's identifier: the only valid `audience`/`resource`, and the `aud` of access tokens. */
+  audience: string;
+  /** Origins of the web app: its redirect URIs are `<origin>/`, and it may call the token endpoint. */
+  webOrigins: readonly string[];
+  secrets: IssuerSecrets;
+}
+
+/**
+ * Configures oidc-provider as a small Auth0-like development issuer: RS256 JWT access tokens for one
+ * API, a demo machine client (client credentials) and the SPA's public client (code + PKCE).
+ */
+export function createProvider({ issuer, audience, webOrigins, secrets }: ProviderOptions): Provider {
+  const appUris = webOrigins.map((origin) => `${origin}/`);
+
+  const configuration: Configuration = {
+    clients: [
+      {
+        client_id: WEB_CLIENT_ID,
+        client_name: "Quickstart web app",
+        application_type: "web",
+        token_endpoint_auth_method: "none",
+        grant_types: ["authorization_code", "refresh_token"],
+        response_types: ["code"],
+        redirect_uris: appUris,
+        post_logout_redirect_uris: appUris,
+      },
+      {
+        client_id: secrets.machineClient.clientId,
+        client_secret: secrets.machineClient.clientSecret,
+        client_name: "Quickstart machine client",
+        // client_secret_basic is accepted as well: oidc-provider treats the two alike.
+        token_endpoint_auth_method: "client_secret_post",
+        grant_types: ["client_credentials"],
+        response_types: [],
+        redirect_uris: [],
+      },
+    ],
+    jwks: secrets.signingKeys,
+    cookies: {
+      keys: secrets.cookieKeys,
+      long: { httpOnly: true, sameSite: "lax", signed: true },
+      short: { httpOnly: true, sameSite: "lax", signed: true },
+    },
+    routes: ROUTES,
+    scopes: ["openid", "profile", "offline_access"],
+    claims: { openid: ["sub"], profile: ["name", "preferred_username"] },
+    async findAccount(_ctx, sub) {
+      const user = findDemoUser(sub);
+      if (!user) return undefined;
+      return {
+        accountId: user.username,
+        claims: () => ({ sub: user.username, name: user.name, preferred_username: user.username }),
+      };
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    // Public clients must use PKCE (S256 is the only method oidc-provider accepts).
+    pkce: { required: (_ctx, client) => client.clientAuthMethod === "none" },
+    // The SPA renews with rotating refresh tokens (no third-party-cookie iframe); without
+    // offline_access they end with the sign-in session.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed("refresh_token"),
+    clientBasedCORS: (_ctx, origin, client) => client.clientAuthMethod === "none" && webOrigins.includes(origin),
+    ttl: {
+      AccessToken: HOUR,
+      ClientCredentials: HOUR,
+      IdToken: HOUR,
+      AuthorizationCode: 60,
+      Interaction: 10 * 60,
+      Session: DAY,
+      Grant: DAY,
+      // A rotated refresh token keeps its predecessor's expiry, so rotation cannot extend a login forever.
+      RefreshToken: (ctx) => ctx?.oidc?.entities.RotatedRefreshToken?.remainingTTL ?? DAY,
+    },
+    features: {
+      // Our own login page checks passwords; the built-in one accepts anything.
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
+      resourceIndicators: {
+        enabled: true,
+        // No audience/resource (or an `openid` request) still gets an access token for the API.
+        defaultResource: async () => audience,
+        useGrantedResource: async () => true,
+        async getResourceServerInfo(_ctx, resourceIndicator) {
+          if (resourceIndicator !== audience) throw new errors.InvalidTarget();
+          return {
+            scope: API_SCOPES.join(" "),
+            audience,
+            accessTokenTTL: HOUR,
+            accessTokenFormat: "jwt",
+            jwt: { sign: { alg: "RS256" } },
+          };
+        },
+      },
+      rpInitiatedLogout: {
+        enabled: true,
+        async logoutSource(ctx, form) {
+          ctx.set(pageSecurityHeaders(webOrigins));
+          ctx.type = "html";
+          ctx.body = renderLogoutPage(form, ctx.host);
+        },
+        async postLogoutSuccessSource(ctx) {
+          ctx.set(pageSecurityHeaders([]));
+          ctx.type = "html";
+          ctx.body = renderMessagePage("Signed out", "You have been signed out. You can close this page.");
+        },
+      },
+    },
+    async renderError(ctx: KoaContextWithOIDC, out) {
+      ctx.set(pageSecurityHeaders([]));
+      ctx.type = "html";
+      ctx.body = renderMessagePage("Sign-in failed", "Go back to the application and try again.", {
+        error: out.error,
+        error_description: out.error_description,
+      });
+    },
+  };
+
+  return new Provider(issuer, configuration);
+}
+
+/** The demo users as the login page lists them. */
+export const DEMO_USER_HINTS = DEMO_USERS.map((user) => ({
+  username: user.username,
+  password: user.password,
+  note: user.permissions.length ? `granted ${user.permissions.join(", ")}` : "no API permissions",
+}));
