@@ -72,27 +72,24 @@ export async function startTestIssuer(
 
   const server: Server = createServer((req, res) => {
     const respond = () => {
+      const document =
+        req.url === "/.well-known/openid-configuration"
+          ? "discovery"
+          : req.url === "/.well-known/jwks.json"
+            ? "jwks"
+            : undefined;
+      if (document) requests[document] += 1;
       if (state.failing) {
         res.writeHead(503).end();
-        return;
-      }
-      if (req.url === "/.well-known/openid-configuration") {
-        requests.discovery += 1;
-        if (!state.discovery) {
-          res.writeHead(404).end();
-          return;
-        }
+      } else if (document === "discovery" && state.discovery) {
         res.writeHead(200, { "content-type": "application/json" });
         res.end(JSON.stringify({ issuer: state.issuer, jwks_uri: state.jwksUri }));
-        return;
-      }
-      if (req.url === "/.well-known/jwks.json") {
-        requests.jwks += 1;
+      } else if (document === "jwks") {
         res.writeHead(200, { "content-type": "application/json" });
         res.end(JSON.stringify({ keys: published.map((key) => key.publicJwk) }));
-        return;
+      } else {
+        res.writeHead(404).end();
       }
-      res.writeHead(404).end();
     };
     if (state.delayMs > 0) setTimeout(respond, state.delayMs);
     else respond();
