@@ -7,7 +7,9 @@ import { readFileSync } from "node:fs";
 const script = process.argv[2];
 const [major] = process.versions.node.split(".").map(Number);
 if (major < 22) {
-  console.error(`Node ${process.versions.node} is too old: this project needs Node 22.12 or newer (24 LTS in .nvmrc).`);
+  console.error(
+    `Node ${process.versions.node} is too old: this project needs Node 22.12 or newer (24 LTS in .nvmrc).`,
+  );
   process.exit(1);
 }
 
@@ -27,7 +29,10 @@ const pnpm =
     : ["npx", ["--yes", `pnpm@${pnpmVersion}`]];
 
 const frozen = process.env.CI ? ["--frozen-lockfile"] : [];
-for (const args of [["install", ...frozen], ["run", script]]) {
+for (const args of [
+  ["install", ...frozen],
+  ["run", script],
+]) {
   const result = run(pnpm[0], [...pnpm[1], ...args]);
   if (!result.ok) process.exit(result.status ?? 1);
 }

@@ -33,7 +33,12 @@ describe("normalizeTokenRequest", () => {
   });
 
   it("turns a JSON body into form parameters", () => {
-    const body = JSON.stringify({ grant_type: "client_credentials", client_id: "c", audience: "https://api", n: 1 });
+    const body = JSON.stringify({
+      grant_type: "client_credentials",
+      client_id: "c",
+      audience: "https://api",
+      n: 1,
+    });
     expect(form(normalizeTokenRequest("application/json", body))).toEqual({
       grant_type: "client_credentials",
       client_id: "c",
@@ -44,13 +49,19 @@ describe("normalizeTokenRequest", () => {
 
   it("asks for the default scope when a client_credentials request names none", () => {
     const options = { defaultScope: "read:messages" };
-    expect(normalizeTokenRequest("application/json", '{"grant_type":"client_credentials"}', options).get("scope")).toBe(
-      "read:messages",
-    );
-    expect(normalizeTokenRequest("application/json", '{"grant_type":"client_credentials","scope":"x"}', options).get("scope")).toBe(
-      "x",
-    );
-    expect(normalizeTokenRequest("application/json", '{"grant_type":"authorization_code"}', options).has("scope")).toBe(false);
+    expect(
+      normalizeTokenRequest("application/json", '{"grant_type":"client_credentials"}', options).get("scope"),
+    ).toBe("read:messages");
+    expect(
+      normalizeTokenRequest(
+        "application/json",
+        '{"grant_type":"client_credentials","scope":"x"}',
+        options,
+      ).get("scope"),
+    ).toBe("x");
+    expect(
+      normalizeTokenRequest("application/json", '{"grant_type":"authorization_code"}', options).has("scope"),
+    ).toBe(false);
   });
 
   it("refuses JSON that is not an object of strings", () => {

@@ -80,7 +80,10 @@ export function tokenRequestAudience(tokenPath: string, options: { defaultScope?
     } catch (error) {
       ctx.status = 400;
       ctx.set("Cache-Control", "no-store");
-      ctx.body = { error: "invalid_request", error_description: `failed to parse the request body: ${(error as Error).message}` };
+      ctx.body = {
+        error: "invalid_request",
+        error_description: `failed to parse the request body: ${(error as Error).message}`,
+      };
       return undefined;
     }
     replaceRequestBody(ctx, Buffer.from(params.toString()));
@@ -104,6 +107,8 @@ function replaceRequestBody(ctx: Context, body: Buffer) {
     "content-length": String(body.length),
   };
   delete replay.headers["transfer-encoding"];
+  // Marks the message as fully received, so ending it does not abort (and close) the shared socket.
+  replay.complete = true;
   replay.push(body);
   replay.push(null);
   ctx.req = replay;

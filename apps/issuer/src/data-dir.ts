@@ -75,7 +75,8 @@ async function loadOrCreate<T>(path: string, create: () => T): Promise<T> {
     await writeFile(path, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600, flag: "wx" });
     return value;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return JSON.parse(await readFile(path, "utf8")) as T;
+    if ((error as NodeJS.ErrnoException).code === "EEXIST")
+      return JSON.parse(await readFile(path, "utf8")) as T;
     throw error;
   }
 }

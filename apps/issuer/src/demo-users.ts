@@ -32,3 +32,10 @@ export function authenticateDemoUser(username: string, password: string): DemoUs
 function sha256(value: string): Buffer {
   return createHash("sha256").update(value).digest();
 }
+
+/** The demo users as the login page lists them. */
+export const DEMO_USER_HINTS = DEMO_USERS.map((user) => ({
+  username: user.username,
+  password: user.password,
+  note: user.permissions.length ? `granted ${user.permissions.join(", ")}` : "no API permissions",
+}));

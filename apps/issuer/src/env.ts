@@ -15,7 +15,9 @@ const issuerEnvSchema = z.object({
     .min(0, "must be a port number (0-65535)")
     .max(65535, "must be a port number (0-65535)")
     .default(3020),
-  API_AUDIENCE: z.url({ message: "must be an absolute URI such as https://quickstarts/api" }).default("https://quickstarts/api"),
+  API_AUDIENCE: z
+    .url({ message: "must be an absolute URI such as https://quickstarts/api" })
+    .default("https://quickstarts/api"),
   WEB_ORIGIN: z
     .string()
     .default("http://localhost:3000")
@@ -25,7 +27,11 @@ const issuerEnvSchema = z.object({
         .map((origin) => origin.trim())
         .filter(Boolean),
     )
-    .pipe(z.array(originSchema.transform((origin) => origin.replace(/\/$/, ""))).min(1, "must name at least one origin")),
+    .pipe(
+      z
+        .array(originSchema.transform((origin) => origin.replace(/\/$/, "")))
+        .min(1, "must name at least one origin"),
+    ),
   ISSUER_DATA_DIR: z.string().min(1).default(DEFAULT_DATA_DIR),
   ALLOW_DEV_ISSUER_IN_PRODUCTION: z
     .enum(["true", "false"], { message: 'must be "true" or "false"' })
@@ -50,7 +56,9 @@ export function parseIssuerEnv(source: Record<string, string | undefined>): Issu
   const values = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ""));
   const result = issuerEnvSchema.safeParse(values);
   if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => `${String(issue.path[0] ?? "environment")} ${issue.message}`);
+  const lines = result.error.issues.map(
+    (issue) => `${String(issue.path[0] ?? "environment")} ${issue.message}`,
+  );
   throw new IssuerEnvError(`Invalid configuration: ${[...new Set(lines)].join("; ")}`);
 }
 

@@ -82,7 +82,13 @@ export interface LoginPageOptions {
 }
 
 /** The sign-in form. Every value is escaped. */
-export function renderLoginPage({ action, clientName, username, error, demoUsers }: LoginPageOptions): string {
+export function renderLoginPage({
+  action,
+  clientName,
+  username,
+  error,
+  demoUsers,
+}: LoginPageOptions): string {
   const alert = error ? `<p class="error" role="alert" id="login-error">${escapeHtml(error)}</p>` : "";
   const described = error ? ' aria-describedby="login-error"' : "";
   const users = demoUsers
@@ -96,7 +102,7 @@ export function renderLoginPage({ action, clientName, username, error, demoUsers
     `<h1>Sign in</h1>
 <p>to continue to <strong>${escapeHtml(clientName)}</strong></p>
 ${alert}
-<form method="post" action="${escapeHtml(action)}" novalidate>
+<form method="post" action="${escapeHtml(action)}">
 <label for="username">Username</label>
 <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${escapeHtml(username)}"${described}${username ? "" : " autofocus"}>
 <label for="password">Password</label>
@@ -128,10 +134,17 @@ ${form}
 }
 
 /** A page with a heading and a sentence: sign-out done, or an error. */
-export function renderMessagePage(title: string, message: string, details: Record<string, unknown> = {}): string {
+export function renderMessagePage(
+  title: string,
+  message: string,
+  details: Record<string, unknown> = {},
+): string {
   const rows = Object.entries(details)
     .filter(([, value]) => value !== undefined)
     .map(([key, value]) => `<dt>${escapeHtml(key)}</dt><dd><code>${escapeHtml(value)}</code></dd>`)
     .join("\n");
-  return layout(title, `<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(message)}</p>${rows ? `\n<dl>${rows}</dl>` : ""}`);
+  return layout(
+    title,
+    `<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(message)}</p>${rows ? `\n<dl>${rows}</dl>` : ""}`,
+  );
 }

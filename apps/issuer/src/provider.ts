@@ -1,6 +1,6 @@
 import Provider, { type Configuration, errors, type KoaContextWithOIDC } from "oidc-provider";
 import type { IssuerSecrets } from "./data-dir";
-import { DEMO_USERS, findDemoUser } from "./demo-users";
+import { findDemoUser } from "./demo-users";
 import { pageSecurityHeaders, renderLogoutPage, renderMessagePage } from "./login-page";
 
 /** The SPA's public client (authorization code + PKCE, no secret). */
@@ -86,7 +86,8 @@ export function createProvider({ issuer, audience, webOrigins, secrets }: Provid
     // The SPA renews with rotating refresh tokens (no third-party-cookie iframe); without
     // offline_access they end with the sign-in session.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed("refresh_token"),
-    clientBasedCORS: (_ctx, origin, client) => client.clientAuthMethod === "none" && webOrigins.includes(origin),
+    clientBasedCORS: (_ctx, origin, client) =>
+      client.clientAuthMethod === "none" && webOrigins.includes(origin),
     ttl: {
       AccessToken: HOUR,
       ClientCredentials: HOUR,
@@ -148,10 +149,3 @@ export function createProvider({ issuer, audience, webOrigins, secrets }: Provid
 
   return new Provider(issuer, configuration);
 }
-
-/** The demo users as the login page lists them. */
-export const DEMO_USER_HINTS = DEMO_USERS.map((user) => ({
-  username: user.username,
-  password: user.password,
-  note: user.permissions.length ? `granted ${user.permissions.join(", ")}` : "no API permissions",
-}));

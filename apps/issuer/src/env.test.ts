@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_DATA_DIR, devIssuerRefusal, IssuerEnvError, parseIssuerEnv } from "./env";
+
+describe("parseIssuerEnv", () => {
+  it("has defaults for everything", () => {
+    expect(parseIssuerEnv({})).toEqual({
+      ISSUER_PORT: 3020,
+      API_AUDIENCE: "https://quickstarts/api",
+      WEB_ORIGIN: ["http://localhost:3000"],
+      ISSUER_DATA_DIR: DEFAULT_DATA_DIR,
+      ALLOW_DEV_ISSUER_IN_PRODUCTION: false,
+      NODE_ENV: undefined,
+    });
+    expect(DEFAULT_DATA_DIR).toMatch(/\.data[/\\]issuer$/);
+  });
+
+  it("reads a list of web origins, dropping trailing slashes; empty values count as unset", () => {
+    const env = parseIssuerEnv({
+      WEB_ORIGIN: "http://localhost:3000/, http://127.0.0.1:5173",
+      ISSUER_PORT: "",
+    });
+    expect(env.WEB_ORIGIN).toEqual(["http://localhost:3000", "http://127.0.0.1:5173"]);
+    expect(env.ISSUER_PORT).toBe(3020);
+  });
+
+  it.each([
+    [{ ISSUER_PORT: "abc" }, /^Invalid configuration: ISSUER_PORT must be a port number/],
+    [{ ISSUER_PORT: "70000" }, /ISSUER_PORT/],
+    [{ API_AUDIENCE: "not a url" }, /API_AUDIENCE must be an absolute URI/],
+    [{ WEB_ORIGIN: "http://localhost:3000/app" }, /WEB_ORIGIN must be a comma-separated list of origins/],
+    [{ ALLOW_DEV_ISSUER_IN_PRODUCTION: "yes" }, /ALLOW_DEV_ISSUER_IN_PRODUCTION must be "true" or "false"/],
+  ])("refuses %o with one line naming the variable", (source, message) => {
+    expect(() => parseIssuerEnv(source)).toThrow(IssuerEnvError);
+    expect(() => parseIssuerEnv(source)).toThrow(message);
+  });
+});
+
+describe("devIssuerRefusal", () => {
+  it("refuses production unless explicitly allowed", () => {
+    expect(devIssuerRefusal(parseIssuerEnv({}))).toBeUndefined();
+    expect(devIssuerRefusal(parseIssuerEnv({ NODE_ENV: "production" }))).toMatch(
+      /ALLOW_DEV_ISSUER_IN_PRODUCTION=true/,
+    );
+    expect(
+      devIssuerRefusal(parseIssuerEnv({ NODE_ENV: "production", ALLOW_DEV_ISSUER_IN_PRODUCTION: "true" })),
+    ).toBeUndefined();
+  });
+});

@@ -1,0 +1,37 @@
+// `pnpm --filter @quickstart/issuer start`: the development issuer on its own.
+import { devIssuerRefusal, IssuerEnvError, readIssuerEnv } from "./env";
+import { startIssuer } from "./start-issuer";
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+let env: ReturnType<typeof readIssuerEnv>;
+try {
+  env = readIssuerEnv();
+} catch (error) {
+  fail(error instanceof IssuerEnvError ? error.message : String(error));
+}
+const refusal = devIssuerRefusal(env);
+if (refusal) fail(refusal);
+
+const issuer = await startIssuer({
+  port: env.ISSUER_PORT,
+  host: "localhost",
+  audience: env.API_AUDIENCE,
+  webOrigins: env.WEB_ORIGIN,
+  dataDir: env.ISSUER_DATA_DIR,
+}).catch((error: unknown) => fail((error as Error).message));
+
+console.log(`Development issuer ready at ${issuer.url} (API audience ${env.API_AUDIENCE})`);
+// Printed once, on purpose: the demo machine client is how you get a token with curl.
+console.log(
+  `Machine client: client_id=${issuer.machineClient.clientId} client_secret=${issuer.machineClient.clientSecret}`,
+);
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    void issuer.close().then(() => process.exit(0));
+  });
+}

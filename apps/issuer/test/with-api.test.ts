@@ -1,0 +1,138 @@
+// The issuer's tokens against the real API (apps/api), and the `pnpm call` / `pnpm token` programs.
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { buildApp } from "@quickstart/api";
+import { createAccessTokenVerifier } from "@quickstart/auth";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startIssuer } from "../src/index";
+import { AUDIENCE, postToken, signIn, startTestIssuer, tempDataDir, WEB_ORIGIN } from "./helpers";
+
+const run = promisify(execFile);
+const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
+const tsx = fileURLToPath(new URL("../node_modules/.bin/tsx", import.meta.url));
+
+async function startApi(issuerUrl: string) {
+  const app = await buildApp({
+    verifier: createAccessTokenVerifier({ issuer: issuerUrl, audience: AUDIENCE }),
+  });
+  const url = await app.listen({ port: 0, host: "127.0.0.1" });
+  return { url, close: () => app.close() };
+}
+
+async function machineToken(issuer: {
+  url: string;
+  machineClient: { clientId: string; clientSecret: string };
+}) {
+  const response = await postToken(issuer as never, {
+    grant_type: "client_credentials",
+    client_id: issuer.machineClient.clientId,
+    client_secret: issuer.machineClient.clientSecret,
+    audience: AUDIENCE,
+  });
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+const get = (url: string, token?: string) =>
+  fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+
+describe("with the real API", () => {
+  let issuer: Awaited<ReturnType<typeof startTestIssuer>>;
+  let api: Awaited<ReturnType<typeof startApi>>;
+  beforeAll(async () => {
+    issuer = await startTestIssuer();
+    api = await startApi(issuer.url);
+  });
+  afterAll(async () => {
+    await api?.close();
+    await issuer?.close();
+  });
+
+  it("accepts the machine token on /api/private and /api/private-scoped", async () => {
+    const token = await machineToken(issuer);
+    expect((await get(`${api.url}/api/private`)).status).toBe(401);
+    expect((await get(`${api.url}/api/private`, token)).status).toBe(200);
+    expect((await get(`${api.url}/api/private-scoped`, token)).status).toBe(200);
+  });
+
+  it("accepts alice's token for both, and bob's only for /api/private (403 on the scoped one)", async () => {
+    const alice = (
+      await signIn(issuer, { username: "alice", password: "wonderland", extra: { audience: AUDIENCE } })
+    ).body;
+    const bob = (
+      await signIn(issuer, { username: "bob", password: "builder", extra: { audience: AUDIENCE } })
+    ).body;
+    expect((await get(`${api.url}/api/private-scoped`, alice.access_token)).status).toBe(200);
+    expect((await get(`${api.url}/api/private`, bob.access_token)).status).toBe(200);
+    expect((await get(`${api.url}/api/private-scoped`, bob.access_token)).status).toBe(403);
+  });
+
+  it("`pnpm call` prints each procedure's result or typed auth error", async () => {
+    const { stdout } = await run(tsx, ["scripts/call.ts"], {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        AUTH_ISSUER: issuer.url,
+        API_AUDIENCE: AUDIENCE,
+        AUTH_CLIENT_ID: issuer.machineClient.clientId,
+        AUTH_CLIENT_SECRET: issuer.machineClient.clientSecret,
+        API_URL: api.url,
+      },
+    });
+    const lines = stdout.trim().split("\n");
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/^public: 200 \{"message":".+"\}$/);
+    expect(lines[1]).toMatch(/^private: 200 \{"message":".+"\}$/);
+    expect(lines[2]).toMatch(/^privateScoped: 200 \{"message":".+"\}$/);
+    expect(lines[3]).toMatch(/^private \(no token\): 401 authorization_header_missing: /);
+  });
+
+  it("`pnpm --silent token` prints only the token; errors go to stderr with exit 1", async () => {
+    const env = {
+      ...process.env,
+      AUTH_ISSUER: issuer.url,
+      API_AUDIENCE: AUDIENCE,
+      AUTH_CLIENT_ID: issuer.machineClient.clientId,
+      AUTH_CLIENT_SECRET: issuer.machineClient.clientSecret,
+    };
+    const { stdout } = await run(tsx, ["scripts/token.ts"], { cwd: repoRoot, env });
+    const token = stdout.trim();
+    expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect((await get(`${api.url}/api/private-scoped`, token)).status).toBe(200);
+
+    const failed = await run(tsx, ["scripts/token.ts"], {
+      cwd: repoRoot,
+      env: { ...env, AUTH_CLIENT_SECRET: "wrong" },
+    }).catch((error: { code: number; stdout: string; stderr: string }) => error);
+    expect(failed).toMatchObject({ code: 1, stdout: "" });
+    expect((failed as { stderr: string }).stderr).toContain("invalid_client");
+  });
+});
+
+describe("across an issuer restart with the same data directory", () => {
+  it("a token issued before the restart is still accepted after it", async () => {
+    const { dataDir, remove } = await tempDataDir();
+    const options = {
+      host: "127.0.0.1",
+      audience: AUDIENCE,
+      webOrigins: [WEB_ORIGIN],
+      dataDir,
+      logger: { info() {}, warn() {}, error() {} },
+    };
+    const first = await startIssuer({ ...options, port: 0 });
+    const token = await machineToken(first);
+    await first.close();
+
+    // Same port, so the same issuer identifier.
+    const second = await startIssuer({ ...options, port: first.port });
+    const api = await startApi(second.url);
+    try {
+      expect(second.machineClient).toEqual(first.machineClient);
+      expect((await get(`${api.url}/api/private-scoped`, token)).status).toBe(200);
+    } finally {
+      await api.close();
+      await second.close();
+      await remove();
+    }
+  });
+});

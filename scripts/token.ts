@@ -1,0 +1,10 @@
+// `pnpm --silent token`: prints a fresh access token for the API, and nothing else, to stdout.
+//   curl -H "Authorization: Bearer $(pnpm --silent token)" http://localhost:3010/api/private
+import { getMachineToken } from "./lib/machine-token";
+
+try {
+  process.stdout.write(`${await getMachineToken()}\n`);
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(1);
+}
