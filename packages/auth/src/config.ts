@@ -50,6 +50,8 @@ export const verifierConfigSchema = z.object({
   fetchTimeoutMs: z.number().int().min(100).max(60_000).default(5000),
   /** The least time between two key-set fetches triggered by unknown `kid`s or by failures. */
   fetchCooldownMs: z.number().int().min(0).max(3_600_000).default(30_000),
+  /** How many verified tokens to remember until their exp, so a repeated token skips the signature check; 0 disables. */
+  tokenCacheSize: z.number().int().min(0).max(1_000_000).default(10_000),
 });
 
 export type VerifierConfig = z.input<typeof verifierConfigSchema>;
@@ -97,6 +99,7 @@ export const authEnvSchema = z.object({
   AUTH_STRICT_AT_JWT: flag,
   AUTH_JWKS_TIMEOUT_MS: optionalNumber(z.number().int().min(100).max(60_000)),
   AUTH_JWKS_COOLDOWN_MS: optionalNumber(z.number().int().min(0).max(3_600_000)),
+  AUTH_TOKEN_CACHE_SIZE: optionalNumber(z.number().int().min(0).max(1_000_000)),
 });
 
 export type AuthEnv = z.output<typeof authEnvSchema>;
@@ -112,6 +115,7 @@ export function verifierConfigFromEnv(env: AuthEnv): VerifierConfig {
     strictAccessTokenProfile: env.AUTH_STRICT_AT_JWT,
     fetchTimeoutMs: env.AUTH_JWKS_TIMEOUT_MS,
     fetchCooldownMs: env.AUTH_JWKS_COOLDOWN_MS,
+    tokenCacheSize: env.AUTH_TOKEN_CACHE_SIZE,
   };
 }
 

@@ -13,6 +13,7 @@ import {
 } from "./errors";
 import { type AuthLogger, createIssuerKeySet } from "./key-set";
 import { readScopes } from "./scopes";
+import { withVerifiedTokenCache } from "./verified-token-cache";
 
 /** A token the verifier accepted: its typed claims and the scopes they grant. */
 export interface VerifiedAccessToken {
@@ -80,7 +81,11 @@ export function createAccessTokenVerifier(
   }
 
   return {
-    verify,
+    // A token already accepted is served from memory until its exp (see verified-token-cache.ts).
+    verify: withVerifiedTokenCache(verify, {
+      maxEntries: resolved.tokenCacheSize,
+      keySetGeneration: () => keySet.fetchCount,
+    }),
     get issuerFetchCount() {
       return keySet.fetchCount;
     },

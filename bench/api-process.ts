@@ -1,0 +1,157 @@
+/**
+ * The API under test: the production build (`apps/api/dist/server.js`), started as its own
+ * process exactly as `pnpm start:api` would, with its memory and CPU time read from /proc.
+ */
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import type { CpuPinning } from "./cpu-pinning";
+import { onJsonLines, spawnTracked, stopChild } from "./processes";
+
+const API_CPU = 0;
+
+const CLOCK_TICKS_PER_SECOND = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** Newest modification time under the paths the API bundle is built from. */
+function newestSourceMtime(paths: string[]): number {
+  let newest = 0;
+  for (const path of paths) {
+    const stats = statSync(path, { throwIfNoEntry: false });
+    if (!stats) continue;
+    if (stats.isDirectory()) {
+      const children = readdirSync(path).filter((name) => name !== "node_modules" && name !== "dist");
+      newest = Math.max(newest, newestSourceMtime(children.map((name) => join(path, name))));
+    } else newest = Math.max(newest, stats.mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the API when dist/server.js is missing or older than its sources; says which. */
+export function ensureApiBuilt(root: string): "up to date" | "rebuilt" {
+  const bundle = join(root, "apps/api/dist/server.js");
+  const built = statSync(bundle, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  const sources = newestSourceMtime([
+    join(root, "apps/api/src"),
+    join(root, "apps/api/build.mjs"),
+    join(root, "apps/api/package.json"),
+    join(root, "packages/auth/src"),
+    join(root, "packages/auth/package.json"),
+  ]);
+  if (built > sources) return "up to date";
+  execFileSync("pnpm", ["--filter", "@quickstart/api", "build"], { cwd: root, stdio: "inherit" });
+  return "rebuilt";
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RunningApi {
+  pid: number;
+  url: string;
+  /** From spawn to the first 200 from GET /api/public. */
+  spawnToFirstOkMs: number;
+  /** What the API logged as `readyInMs` (only at LOG_LEVEL info or lower). */
+  readyInMs: number | undefined;
+  /** Log lines at warn or above: there should be none. */
+  warnings: string[];
+  /** Peak resident set size so far (VmHWM), in bytes. */
+  peakRssBytes(): number;
+  /** User + system CPU time used so far, in seconds. */
+  cpuSeconds(): number;
+  stop(): Promise<void>;
+}
+
+export interface StartApiOptions {
+  root: string;
+  pinning: CpuPinning;
+  env: Record<string, string>;
+  logLevel: "info" | "warn";
+}
+
+const PINO_WARN = 40;
+
+export async function startApi({ root, pinning, env, logLevel }: StartApiOptions): Promise<RunningApi> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const [command, args] = pinning.wrap(API_CPU, process.execPath, [join(root, "apps/api/dist/server.js")]);
+  const started = performance.now();
+  const child = spawnTracked(command, args, {
+    cwd: join(root, "apps/api"),
+    env: { PATH: process.env.PATH ?? "", ...env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: logLevel },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error("could not start the API");
+
+  let readyInMs: number | undefined;
+  const warnings: string[] = [];
+  onJsonLines(child, (value, raw) => {
+    const line = value as { msg?: string; level?: number; readyInMs?: number } | undefined;
+    if (line?.msg === "API ready") readyInMs = line.readyInMs;
+    if ((line?.level ?? PINO_WARN) >= PINO_WARN) warnings.push(raw);
+  });
+
+  const spawnToFirstOkMs = await waitUntilServing(`${url}/api/public`, started, () => child.exitCode);
+  const api: RunningApi = {
+    pid,
+    url,
+    spawnToFirstOkMs,
+    get readyInMs() {
+      return readyInMs;
+    },
+    warnings,
+    peakRssBytes: () => readStatusKb(pid, "VmHWM") * 1024,
+    cpuSeconds: () => readCpuSeconds(pid),
+    stop: () => stopChild(child),
+  };
+  return api;
+}
+
+async function waitUntilServing(
+  url: string,
+  started: number,
+  exitCode: () => number | null,
+): Promise<number> {
+  const deadline = started + 15_000;
+  while (performance.now() < deadline) {
+    if (exitCode() !== null) throw new Error(`the API exited with code ${exitCode()} before serving`);
+    try {
+      const response = await fetch(url);
+      await response.arrayBuffer();
+      if (response.status === 200) return performance.now() - started;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`the API did not answer ${url} within 15 s`);
+}
+
+function readStatusKb(pid: number, field: string): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status);
+  return match ? Number(match[1]) : Number.NaN;
+}
+
+/** utime + stime from /proc/<pid>/stat, which counts clock ticks of 1/USER_HZ s. */
+function readCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // The command name (field 2) may contain spaces; fields after it are space-separated.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
