@@ -1,25 +1,34 @@
 import cors from "@fastify/cors";
 import helmet from "@fastify/helmet";
 import type { AccessTokenVerifier } from "@quickstart/auth";
+import type { TRPCError } from "@trpc/server";
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
-import Fastify, { type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyRequest, type FastifyServerOptions } from "fastify";
 import { authErrorHeaders, findAuthError } from "./http-errors";
 import { registerRestRoutes, sendError } from "./rest-routes";
 import { type AppRouter, appRouter } from "./root";
 import { createFastifyContextFactory } from "./trpc";
+import { createTrpcFastPath } from "./trpc-fast-path";
 
 export interface AppOptions {
   verifier: AccessTokenVerifier;
   /** `"*"` or a list of allowed origins. */
   corsOrigins?: "*" | string[];
   logger?: FastifyServerOptions["logger"];
+  /** Answer plain single queries without the adapter's Fetch conversion (see trpc-fast-path.ts). */
+  trpcFastPath?: boolean;
 }
 
 /**
  * Builds the API (REST mirrors at `/api/*`, tRPC at `/trpc`) without listening, so tests can use
  * `app.inject()` or listen on a port of their choosing.
  */
-export async function buildApp({ verifier, corsOrigins = "*", logger = false }: AppOptions) {
+export async function buildApp({
+  verifier,
+  corsOrigins = "*",
+  logger = false,
+  trpcFastPath = true,
+}: AppOptions) {
   const app = Fastify({ logger, routerOptions: { maxParamLength: 5000 } });
 
   await app.register(helmet);
@@ -36,22 +45,30 @@ export async function buildApp({ verifier, corsOrigins = "*", logger = false }: 
   );
   registerRestRoutes(app, verifier);
 
-  await app.register(fastifyTRPCPlugin, {
-    prefix: "/trpc",
-    trpcOptions: {
-      router: appRouter,
-      createContext: createFastifyContextFactory(verifier),
-      onError({ error, req }) {
-        const authError = findAuthError([error]);
-        if (authError) req.log.info({ code: authError.code, status: authError.status }, "request refused");
-        else if (error.code === "INTERNAL_SERVER_ERROR") req.log.error({ err: error }, "procedure failed");
-      },
-      // The same WWW-Authenticate / Retry-After headers as the REST mirrors.
-      responseMeta({ errors }) {
-        const authError = findAuthError(errors);
-        return authError ? { headers: authErrorHeaders(authError) } : {};
-      },
-    } satisfies FastifyTRPCPluginOptions<AppRouter>["trpcOptions"],
+  const createContext = createFastifyContextFactory(verifier);
+  const onError = ({ error, req }: { error: TRPCError; req: FastifyRequest }) => {
+    const authError = findAuthError([error]);
+    if (authError) req.log.info({ code: authError.code, status: authError.status }, "request refused");
+    else if (error.code === "INTERNAL_SERVER_ERROR") req.log.error({ err: error }, "procedure failed");
+  };
+  // The same WWW-Authenticate / Retry-After headers as the REST mirrors.
+  const errorHeaders = (errors: readonly TRPCError[]) => {
+    const authError = findAuthError(errors);
+    return authError ? authErrorHeaders(authError) : {};
+  };
+
+  await app.register(async (trpcScope) => {
+    if (trpcFastPath)
+      trpcScope.addHook("preHandler", createTrpcFastPath({ createContext, onError, errorHeaders }));
+    await trpcScope.register(fastifyTRPCPlugin, {
+      prefix: "/trpc",
+      trpcOptions: {
+        router: appRouter,
+        createContext,
+        onError,
+        responseMeta: ({ errors }) => ({ headers: errorHeaders(errors) }),
+      } satisfies FastifyTRPCPluginOptions<AppRouter>["trpcOptions"],
+    });
   });
 
   return app;

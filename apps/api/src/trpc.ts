@@ -3,6 +3,8 @@
  * Verification happens in `protectedProcedure`, not in the context, so public procedures work
  * with no Authorization header or a bad one, as in the quickstart.
  */
+
+import type { IncomingHttpHeaders } from "node:http";
 import {
   type AccessTokenVerifier,
   AuthError,
@@ -12,7 +14,6 @@ import {
   type VerifiedAccessToken,
 } from "@quickstart/auth";
 import { initTRPC, TRPCError } from "@trpc/server";
-import type { CreateFastifyContextOptions } from "@trpc/server/adapters/fastify";
 
 /**
  * 1. CONTEXT
@@ -31,7 +32,7 @@ export function createContextInner(inner: ContextInner): ContextInner {
 }
 
 export function createFastifyContextFactory(verifier: AccessTokenVerifier) {
-  return ({ req }: CreateFastifyContextOptions): ContextInner => {
+  return ({ req }: { req: { headers: IncomingHttpHeaders } }): ContextInner => {
     let verified: Promise<VerifiedAccessToken> | undefined;
     return createContextInner({
       // Memoised: a batch of protected calls verifies the token once.
