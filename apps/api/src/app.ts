@@ -3,7 +3,7 @@ import helmet from "@fastify/helmet";
 import type { AccessTokenVerifier } from "@quickstart/auth";
 import type { TRPCError } from "@trpc/server";
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
-import Fastify, { type FastifyRequest, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyPluginAsync, type FastifyRequest, type FastifyServerOptions } from "fastify";
 import { authErrorHeaders, findAuthError } from "./http-errors";
 import { registerRestRoutes, sendError } from "./rest-routes";
 import { type AppRouter, appRouter } from "./root";
@@ -57,7 +57,8 @@ export async function buildApp({
     return authError ? authErrorHeaders(authError) : {};
   };
 
-  await app.register(async (trpcScope) => {
+  // tRPC in a scope of its own, so the fast path's hook runs only on the tRPC routes.
+  const trpcRoutes: FastifyPluginAsync = async (trpcScope) => {
     if (trpcFastPath)
       trpcScope.addHook("preHandler", createTrpcFastPath({ createContext, onError, errorHeaders }));
     await trpcScope.register(fastifyTRPCPlugin, {
@@ -69,7 +70,8 @@ export async function buildApp({
         responseMeta: ({ errors }) => ({ headers: errorHeaders(errors) }),
       } satisfies FastifyTRPCPluginOptions<AppRouter>["trpcOptions"],
     });
-  });
+  };
+  await app.register(trpcRoutes);
 
   return app;
 }

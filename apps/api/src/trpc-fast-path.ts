@@ -78,10 +78,12 @@ export function createTrpcFastPath(options: TrpcFastPathOptions) {
       const shape = getErrorShape({ config, error, type: "query", path, input: undefined, ctx });
       body = transformTRPCResponse(config, { error: shape });
     }
-    return reply
-      .code(status)
-      .headers({ ...headers, "content-type": "application/json", vary })
-      // A Buffer, so Fastify sends the content type as set (it adds a charset to strings).
-      .send(Buffer.from(JSON.stringify(body)));
+    return (
+      reply
+        .code(status)
+        .headers({ ...headers, "content-type": "application/json", vary })
+        // A Buffer, so Fastify sends the content type as set (it adds a charset to strings).
+        .send(Buffer.from(JSON.stringify(body)))
+    );
   };
 }
