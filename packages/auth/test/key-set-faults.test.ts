@@ -127,4 +127,34 @@ describe("the key set under faults", () => {
     expect(await codeOf(verifier.verify(await issuer.sign()))).toBe("jwks_unavailable");
     expect(issuer.requests.jwks).toBe(0);
   });
+
+  it("logs each fetch from the issuer and its outcome, without tokens", async () => {
+    const issuer = await issuerForTest();
+    const lines: { level: string; message: string; details: Record<string, unknown> }[] = [];
+    const logger = {
+      info: (details: object, message: string) =>
+        lines.push({ level: "info", message, details: { ...details } }),
+      warn: (details: object, message: string) =>
+        lines.push({ level: "warn", message, details: { ...details } }),
+    };
+    const verifier = createAccessTokenVerifier(
+      { issuer: issuer.issuer, audience: issuer.audience, fetchCooldownMs: 0 },
+      { logger },
+    );
+    const token = await issuer.sign();
+    await verifier.verify(token);
+    expect(lines.map((line) => [line.level, line.message, line.details.url, line.details.status])).toEqual([
+      ["info", "issuer key fetch", `${issuer.issuer}.well-known/openid-configuration`, 200],
+      ["info", "issuer key fetch", issuer.jwksUri, 200],
+    ]);
+
+    issuer.failing = true;
+    await codeOf(verifier.verify(await issuer.sign({}, { kid: "unknown" })));
+    expect(lines.at(-1)).toMatchObject({
+      level: "warn",
+      message: "issuer key fetch failed",
+      details: { url: issuer.jwksUri },
+    });
+    expect(JSON.stringify(lines)).not.toContain(token.split(".")[1]);
+  });
 });
