@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { authEnvSchema, requireIssuerVariable } from "@quickstart/auth";
 import { z } from "zod";
 
@@ -29,6 +31,9 @@ export type ApiEnv = z.output<typeof envSchema>;
  * variable it prints one line per problem, naming the variable, and exits.
  */
 export function readEnv(source: NodeJS.ProcessEnv = process.env): ApiEnv {
+  // The repo root's .env fills in what the environment leaves unset (from src/ and from dist/ alike).
+  const dotEnv = fileURLToPath(new URL("../../../.env", import.meta.url));
+  if (source === process.env && existsSync(dotEnv)) process.loadEnvFile(dotEnv);
   const values = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ""));
   const result = envSchema.safeParse(values);
   if (result.success) return result.data;
