@@ -20,6 +20,8 @@ export interface IssuerKeySet {
   getKey: JWTVerifyGetKey;
   /** How many discovery and JWKS requests were sent (successful or not). */
   readonly fetchCount: number;
+  /** Goes up each time a key set arrives from the issuer; tokens verified before then may use retired keys. */
+  readonly version: number;
 }
 
 /** After a failed fetch, requests that need the issuer fail fast for this long (at most the cooldown). */
@@ -38,6 +40,7 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
   const logger = options.logger ?? silentLogger;
   const failureBackoffMs = Math.min(FAILURE_BACKOFF_MS, options.fetchCooldownMs);
   let fetchCount = 0;
+  let version = 0;
   let failedUntil = 0;
   let keySet: Promise<JWTVerifyGetKey> | undefined;
 
@@ -91,7 +94,11 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
       cooldownDuration: options.fetchCooldownMs,
       // Keys stay cached for the life of the process; only an unknown kid triggers a refetch.
       cacheMaxAge: Number.POSITIVE_INFINITY,
-      [customFetch]: fetchFromIssuer,
+      [customFetch]: async (url: string, init: RequestInit) => {
+        const response = await fetchFromIssuer(url, init);
+        if (response.status === 200) version += 1;
+        return response;
+      },
     });
   }
 
@@ -119,6 +126,9 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
     getKey,
     get fetchCount() {
       return fetchCount;
+    },
+    get version() {
+      return version;
     },
   };
 }

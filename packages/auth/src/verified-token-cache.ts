@@ -26,7 +26,7 @@ export interface TimeBoundToken {
 export interface VerifiedTokenCacheOptions {
   /** 0 disables the cache. */
   maxEntries: number;
-  /** Changes whenever the verifier fetches the issuer's key set; older entries are then stale. */
+  /** Changes whenever a key set arrives from the issuer; older entries are then stale. */
   keySetGeneration: () => number;
 }
 
@@ -86,7 +86,7 @@ export function createVerifiedTokenCache<T extends TimeBoundToken>(
  * sends the same token, so its claims are frozen to keep one request from changing another's.
  *
  * @example
- * const verify = withVerifiedTokenCache(verifyFully, { maxEntries: 10_000, keySetGeneration: () => keySet.fetchCount });
+ * const verify = withVerifiedTokenCache(verifyFully, { maxEntries: 10_000, keySetGeneration: () => keySet.version });
  */
 export function withVerifiedTokenCache<T extends TimeBoundToken>(
   verify: (token: string) => Promise<T>,

@@ -5,7 +5,6 @@ import { type VerifierConfig, verifierConfigSchema } from "./config";
 import {
   AuthError,
   AuthorizationHeaderInvalid,
-  KeySetUnavailable,
   SigningKeyNotFound,
   TokenClaimsInvalid,
   TokenExpired,
@@ -84,7 +83,7 @@ export function createAccessTokenVerifier(
     // A token already accepted is served from memory until its exp (see verified-token-cache.ts).
     verify: withVerifiedTokenCache(verify, {
       maxEntries: resolved.tokenCacheSize,
-      keySetGeneration: () => keySet.fetchCount,
+      keySetGeneration: () => keySet.version,
     }),
     get issuerFetchCount() {
       return keySet.fetchCount;
@@ -92,7 +91,10 @@ export function createAccessTokenVerifier(
   };
 }
 
-/** Maps what `jose` throws to the quickstart's error codes; anything unrecognised is an invalid token. */
+/**
+ * Maps what `jose` throws to the quickstart's error codes; anything unrecognised is an invalid token.
+ * Key-set errors arrive here already mapped, by the key set's own `getKey`.
+ */
 export function toAuthError(error: unknown): AuthError {
   if (error instanceof AuthError) return error;
   if (error instanceof errors.JWTExpired) return new TokenExpired({ cause: error });
@@ -102,7 +104,5 @@ export function toAuthError(error: unknown): AuthError {
       ? new TokenInvalid({ cause: error })
       : new TokenClaimsInvalid({ cause: error });
   }
-  if (error instanceof errors.JWKSNoMatchingKey) return new SigningKeyNotFound({ cause: error });
-  if (error instanceof errors.JWKSTimeout) return new KeySetUnavailable(5, { cause: error });
   return new TokenInvalid({ cause: error });
 }

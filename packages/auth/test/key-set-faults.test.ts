@@ -42,6 +42,23 @@ describe("the key set under faults", () => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
+  it("keeps cached tokens through failed fetches: only a key set that arrives makes them stale", async () => {
+    const issuer = await issuerForTest();
+    const verifier = createAccessTokenVerifier({
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      fetchCooldownMs: 0,
+    });
+    const token = await issuer.sign();
+    await verifier.verify(token); // the first key set arrives during this verification
+    const first = await verifier.verify(token);
+    expect(await verifier.verify(token)).toBe(first); // served from the cache, not verified again
+
+    issuer.failing = true; // a fetch that fails changes no keys, so the cache stays
+    expect(await codeOf(verifier.verify(await issuer.sign({}, { kid: "unknown" })))).toBe("jwks_unavailable");
+    expect(await verifier.verify(token)).toBe(first);
+  });
+
   it("keeps accepting tokens signed with cached keys while the issuer is down", async () => {
     const issuer = await issuerForTest();
     const verifier = createAccessTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience });
