@@ -69,6 +69,8 @@ export interface RunningApi {
   readyInMs: number | undefined;
   /** Log lines at warn or above: there should be none. */
   warnings: string[];
+  /** Resident set size now (VmRSS), in bytes. */
+  rssBytes(): number;
   /** Peak resident set size so far (VmHWM), in bytes. */
   peakRssBytes(): number;
   /** User + system CPU time used so far, in seconds. */
@@ -115,6 +117,7 @@ export async function startApi({ root, pinning, env, logLevel }: StartApiOptions
       return readyInMs;
     },
     warnings,
+    rssBytes: () => readStatusKb(pid, "VmRSS") * 1024,
     peakRssBytes: () => readStatusKb(pid, "VmHWM") * 1024,
     cpuSeconds: () => readCpuSeconds(pid),
     stop: () => stopChild(child),

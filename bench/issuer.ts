@@ -1,16 +1,19 @@
 /**
  * The issuer the benchmark takes tokens from: the project's embedded oidc-provider issuer
- * (apps/issuer) when it is available, else the auth package's test issuer. Either way the
- * tokens are real RS256 JWTs and the API verifies them against the issuer's published keys.
+ * (apps/issuer), whose machine client gets tokens exactly as `pnpm token` does; or, with
+ * BENCH_ISSUER=test, the auth package's test issuer. Either way the tokens are real RS256 JWTs and
+ * the API verifies them against the issuer's published keys.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startTestIssuer } from "@quickstart/auth/testing";
+import { startIssuer } from "@quickstart/issuer";
+import { fetchMachineToken } from "../scripts/lib/machine-token";
 
 export const AUDIENCE = "https://quickstarts/api";
 
 export interface BenchIssuer {
-  kind: "embedded" | "test";
   description: string;
   /** The `iss` of its tokens, for AUTH_ISSUER. */
   issuer: string;
@@ -20,62 +23,29 @@ export interface BenchIssuer {
   close(): Promise<void>;
 }
 
-export type IssuerChoice = "auto" | "embedded" | "test";
+export type IssuerChoice = "embedded" | "test";
 
 export async function startBenchIssuer(choice: IssuerChoice): Promise<BenchIssuer> {
-  if (choice === "test") return startTestBenchIssuer("chosen with BENCH_ISSUER=test");
-  let embedded: typeof import("@quickstart/issuer");
-  try {
-    embedded = await import("@quickstart/issuer");
-  } catch (error) {
-    const missing = (error as { code?: string }).code === "ERR_MODULE_NOT_FOUND";
-    if (choice === "auto" && missing) {
-      return startTestBenchIssuer(`the embedded issuer could not be loaded: ${(error as Error).message}`);
-    }
-    throw error;
-  }
-  return startEmbeddedIssuer(embedded);
+  return choice === "test" ? startTestBenchIssuer() : startEmbeddedIssuer();
 }
 
-async function startEmbeddedIssuer(embedded: typeof import("@quickstart/issuer")): Promise<BenchIssuer> {
+async function startEmbeddedIssuer(): Promise<BenchIssuer> {
   const dataDir = await mkdtemp(join(tmpdir(), "quickstart-bench-issuer-"));
-  const quiet = { info() {}, warn: console.warn, error: console.error };
-  const running = await embedded.startIssuer({
+  const running = await startIssuer({
     port: 0,
     host: "127.0.0.1",
     audience: AUDIENCE,
     dataDir,
-    logger: quiet,
+    logger: { info() {}, warn: console.warn, error: console.error },
   });
-  // startIssuer names itself http://localhost:<port>/ even on 127.0.0.1; use the address it listens on.
-  const base = `http://127.0.0.1:${running.port}/`;
-  const discovery = (await (await fetch(`${base}.well-known/openid-configuration`)).json()) as {
-    issuer: string;
-    jwks_uri: string;
-    token_endpoint: string;
-  };
-  const onLoopback = (url: string) => url.replace(new URL(url).origin, new URL(base).origin);
   return {
-    kind: "embedded",
     description: "embedded oidc-provider issuer (apps/issuer), client_credentials tokens",
-    issuer: discovery.issuer,
-    jwksUri: onLoopback(discovery.jwks_uri),
+    issuer: running.url,
+    jwksUri: `${running.url}.well-known/jwks.json`,
     async token() {
-      const response = await fetch(onLoopback(discovery.token_endpoint), {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({
-          grant_type: "client_credentials",
-          client_id: running.machineClient.clientId,
-          client_secret: running.machineClient.clientSecret,
-          audience: AUDIENCE,
-          scope: "read:messages",
-        }),
-      });
-      const body = (await response.json()) as { access_token?: string; error?: string };
-      if (!body.access_token)
-        throw new Error(`token request failed: ${response.status} ${JSON.stringify(body)}`);
-      return body.access_token;
+      const { clientId, clientSecret } = running.machineClient;
+      return (await fetchMachineToken({ issuer: running.url, audience: AUDIENCE, clientId, clientSecret }))
+        .accessToken;
     },
     async close() {
       await running.close();
@@ -84,12 +54,10 @@ async function startEmbeddedIssuer(embedded: typeof import("@quickstart/issuer")
   };
 }
 
-async function startTestBenchIssuer(reason: string): Promise<BenchIssuer> {
-  const { startTestIssuer } = await import("../packages/auth/testing/test-issuer");
+async function startTestBenchIssuer(): Promise<BenchIssuer> {
   const test = await startTestIssuer({ audience: AUDIENCE });
   return {
-    kind: "test",
-    description: `test issuer (@quickstart/auth/testing), RS256 tokens signed locally — ${reason}`,
+    description: "test issuer (@quickstart/auth/testing), RS256 tokens signed locally",
     issuer: test.issuer,
     jwksUri: test.jwksUri,
     token: () => test.sign({ scope: "read:messages" }),

@@ -7,7 +7,7 @@
  * process it started is stopped on the way out, also on error or Ctrl-C.
  *
  * Knobs: BENCH_CONNECTIONS (50), BENCH_WARMUP_S (2), BENCH_DURATION_S (10),
- * BENCH_ISSUER (auto | embedded | test), BENCH_WRITE=0 to leave BENCHMARKS.md alone,
+ * BENCH_ISSUER (embedded | test), BENCH_WRITE=0 to leave BENCHMARKS.md alone,
  * BENCH_ROWS=rest-public,rest-private to run only some rows (a partial run fails the ratio targets).
  */
 import { writeFileSync } from "node:fs";

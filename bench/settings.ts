@@ -23,9 +23,9 @@ function positive(name: string, fallback: number): number {
 }
 
 export function readSettings(): BenchSettings {
-  const issuer = process.env.BENCH_ISSUER ?? "auto";
-  if (issuer !== "auto" && issuer !== "embedded" && issuer !== "test") {
-    throw new Error(`BENCH_ISSUER must be auto, embedded or test, got ${issuer}`);
+  const issuer = process.env.BENCH_ISSUER ?? "embedded";
+  if (issuer !== "embedded" && issuer !== "test") {
+    throw new Error(`BENCH_ISSUER must be embedded or test, got ${issuer}`);
   }
   return {
     connections: positive("BENCH_CONNECTIONS", 50),

@@ -4,65 +4,33 @@
  * checked against the expected status and code. Reports 5xx, wrong answers, and the API's memory
  * at start and end. SOAK_SECONDS (default 30) and SOAK_CLIENTS (default 16) tune it.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { startTestIssuer } from "@quickstart/auth/testing";
 import { base64url } from "jose";
+import { ensureApiBuilt, startApi } from "./api-process";
+import { detectCpuPinning } from "./cpu-pinning";
+import { stopAllChildren } from "./processes";
 
 const seconds = Number(process.env.SOAK_SECONDS ?? 30);
 const clients = Number(process.env.SOAK_CLIENTS ?? 16);
+const root = fileURLToPath(new URL("..", import.meta.url));
+const megabytes = (bytes: number) => Math.round(bytes / 104_857.6) / 10;
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await new Promise((resolve) => server.once("listening", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function memoryOf(pid: number): { rssMb: number; peakMb: number } {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  return { rssMb: Math.round(kb("VmRSS") / 102.4) / 10, peakMb: Math.round(kb("VmHWM") / 102.4) / 10 };
-}
-
+ensureApiBuilt(root);
 const issuer = await startTestIssuer();
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
-const api: ChildProcess = spawn(
-  process.execPath,
-  [fileURLToPath(new URL("../apps/api/dist/server.js", import.meta.url))],
-  {
-    env: {
-      ...process.env,
-      AUTH_ISSUER: issuer.issuer,
-      API_AUDIENCE: issuer.audience,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "warn",
-    },
-    stdio: ["ignore", "inherit", "inherit"],
-  },
-);
+const api = await startApi({
+  root,
+  pinning: detectCpuPinning(availableParallelism()),
+  env: { AUTH_ISSUER: issuer.issuer, API_AUDIENCE: issuer.audience },
+  logLevel: "warn",
+});
+const base = api.url;
 const stop = async () => {
-  api.kill("SIGTERM");
+  await stopAllChildren();
   await issuer.close();
 };
 process.once("SIGINT", () => void stop().then(() => process.exit(130)));
-
-for (let tries = 0; ; tries += 1) {
-  if (
-    await fetch(`${base}/api/public`).then(
-      (r) => r.ok,
-      () => false,
-    )
-  )
-    break;
-  if (tries > 100) throw new Error("the API did not start; run `pnpm build` first");
-  await new Promise((resolve) => setTimeout(resolve, 50));
-}
 
 const now = Math.floor(Date.now() / 1000);
 const valid = await issuer.sign();
@@ -99,7 +67,7 @@ for (const [rest, trpc] of [
 }
 cases.push(["/api/public", "Bearer garbage", 200, undefined], ["/trpc/public", undefined, 200, undefined]);
 
-const memoryAtStart = memoryOf(api.pid as number);
+const rssAtStart = megabytes(api.rssBytes());
 const counts = { requests: 0, serverErrors: 0, wrong: 0, networkErrors: 0 };
 const wrongExamples: string[] = [];
 const deadline = Date.now() + seconds * 1000;
@@ -129,7 +97,8 @@ async function client(seed: number) {
 
 console.log(`soak: ${clients} clients for ${seconds} s, ${cases.length} request kinds, API pid ${api.pid}`);
 await Promise.all(Array.from({ length: clients }, (_, i) => client(i * 7)));
-const memoryAtEnd = memoryOf(api.pid as number);
+const rssAtEnd = megabytes(api.rssBytes());
+const peakRss = megabytes(api.peakRssBytes());
 await stop();
 
 console.table({
@@ -139,9 +108,9 @@ console.table({
   "wrong answers": counts.wrong,
   "network errors": counts.networkErrors,
   "JWKS fetches": issuer.requests.jwks,
-  "RSS at start (MB)": memoryAtStart.rssMb,
-  "RSS at end (MB)": memoryAtEnd.rssMb,
-  "peak RSS (MB)": memoryAtEnd.peakMb,
+  "RSS at start (MB)": rssAtStart,
+  "RSS at end (MB)": rssAtEnd,
+  "peak RSS (MB)": peakRss,
 });
 for (const example of wrongExamples) console.log(`wrong: ${example}`);
 const ok = counts.serverErrors === 0 && counts.wrong === 0 && counts.networkErrors === 0;

@@ -4,8 +4,8 @@
  * for the repeated token with the cache disabled. Prints one JSON line ({@link MicroResult}).
  */
 import { createHash } from "node:crypto";
-import { createAccessTokenVerifier } from "../packages/auth/src/index";
-import { startTestIssuer } from "../packages/auth/testing/test-issuer";
+import { createAccessTokenVerifier } from "@quickstart/auth";
+import { startTestIssuer } from "@quickstart/auth/testing";
 
 export interface MicroRow {
   name: string;
