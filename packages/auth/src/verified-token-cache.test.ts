@@ -1,7 +1,6 @@
 import { base64url } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { startTestIssuer, type TestIssuer } from "../testing/test-issuer";
-import { AuthError } from "./errors";
+import { authOutcome, startTestIssuer, type TestIssuer } from "../testing";
 import { createVerifiedTokenCache, withVerifiedTokenCache } from "./verified-token-cache";
 import { createAccessTokenVerifier, type VerifiedAccessToken } from "./verifier";
 
@@ -14,16 +13,6 @@ afterAll(() => issuer.close());
 afterEach(() => {
   vi.useRealTimers();
 });
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return "accepted";
-  } catch (error) {
-    if (error instanceof AuthError) return error.code;
-    throw error;
-  }
-}
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 const verified = (claims: { exp: number; nbf?: number }) => ({ claims });
@@ -118,8 +107,8 @@ describe("the verifier with its token cache", () => {
     const [header, payload, signature] = token.split(".") as [string, string, string];
     const claims = JSON.parse(new TextDecoder().decode(base64url.decode(payload))) as Record<string, unknown>;
     const forged = base64url.encode(JSON.stringify({ ...claims, sub: "mallory" }));
-    expect(await codeOf(verifier.verify(`${header}.${forged}.${signature}`))).toBe("invalid_header");
-    expect(await codeOf(verifier.verify(`${header}.${payload}.${signature.slice(0, -8)}`))).toBe(
+    expect(await authOutcome(verifier.verify(`${header}.${forged}.${signature}`))).toBe("invalid_header");
+    expect(await authOutcome(verifier.verify(`${header}.${payload}.${signature.slice(0, -8)}`))).toBe(
       "invalid_header",
     );
   });
@@ -139,7 +128,7 @@ describe("the verifier with its token cache", () => {
     vi.setSystemTime(exp * 1000 - 1);
     expect(await verifier.verify(token)).toBe(cached);
     vi.setSystemTime(exp * 1000);
-    expect(await codeOf(verifier.verify(token))).toBe("token_expired");
+    expect(await authOutcome(verifier.verify(token))).toBe("token_expired");
   });
 
   it("extends no token beyond the verifier's own clock tolerance", async () => {
@@ -160,7 +149,7 @@ describe("the verifier with its token cache", () => {
     expect(reverified).not.toBe(cached);
     expect(await verifier.verify(token)).not.toBe(reverified);
     vi.setSystemTime((exp + 5) * 1000);
-    expect(await codeOf(verifier.verify(token))).toBe("token_expired");
+    expect(await authOutcome(verifier.verify(token))).toBe("token_expired");
   });
 
   it("does not cache a refusal: a token refused while the issuer is down is accepted once it is back", async () => {
@@ -172,9 +161,9 @@ describe("the verifier with its token cache", () => {
       fetchCooldownMs: 0,
     });
     const token = await local.sign();
-    expect(await codeOf(verifier.verify(token))).toBe("jwks_unavailable");
+    expect(await authOutcome(verifier.verify(token))).toBe("jwks_unavailable");
     local.failing = false;
-    expect(await codeOf(verifier.verify(token))).toBe("accepted");
+    expect(await authOutcome(verifier.verify(token))).toBe("accepted");
     await local.close();
   });
 
@@ -187,11 +176,11 @@ describe("the verifier with its token cache", () => {
     });
     const oldToken = await local.sign();
     await verifier.verify(oldToken);
-    expect(await codeOf(verifier.verify(oldToken))).toBe("accepted");
+    expect(await authOutcome(verifier.verify(oldToken))).toBe("accepted");
     await local.rotate({ retireOld: true });
     // A token with the new kid makes the verifier fetch the key set again.
-    expect(await codeOf(verifier.verify(await local.sign()))).toBe("accepted");
-    expect(await codeOf(verifier.verify(oldToken))).toBe("invalid_header");
+    expect(await authOutcome(verifier.verify(await local.sign()))).toBe("accepted");
+    expect(await authOutcome(verifier.verify(oldToken))).toBe("invalid_header");
     await local.close();
   });
 

@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import { base64url } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSigningKey, type SigningKey, startTestIssuer, type TestIssuer } from "../testing/test-issuer";
+import { authOutcome, createSigningKey, type SigningKey, startTestIssuer, type TestIssuer } from "../testing";
 import { parseAuthorizationHeader } from "./authorization-header";
 import { AuthError } from "./errors";
 import { type AccessTokenVerifier, createAccessTokenVerifier } from "./verifier";
@@ -25,15 +25,7 @@ beforeAll(async () => {
 afterAll(() => issuer.close());
 
 /** Resolves "accepted" or the AuthError's code; any other rejection fails the property. */
-async function outcome(token: string): Promise<string> {
-  try {
-    await verifier.verify(token);
-    return "accepted";
-  } catch (error) {
-    if (error instanceof AuthError) return error.code;
-    throw new Error(`escaped the error mapping: ${String(error)}`);
-  }
-}
+const outcome = (token: string) => authOutcome(verifier.verify(token));
 
 const decoded = (token: string) =>
   token.split(".").map((part) => Buffer.from(base64url.decode(part)).toString("hex"));

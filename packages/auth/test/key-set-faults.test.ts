@@ -3,9 +3,9 @@
  * stops and rotates. Each test asserts how many requests the issuer actually received.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { AuthError, KeySetUnavailable } from "../src/errors";
+import { KeySetUnavailable } from "../src/errors";
 import { createAccessTokenVerifier } from "../src/verifier";
-import { startTestIssuer, type TestIssuer } from "../testing/test-issuer";
+import { authOutcome, startTestIssuer, type TestIssuer } from "../testing";
 
 const issuers: TestIssuer[] = [];
 async function issuerForTest() {
@@ -18,16 +18,6 @@ afterEach(async () => {
   await Promise.all(issuers.splice(0).map((issuer) => issuer.close().catch(() => {})));
 });
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return "accepted";
-  } catch (error) {
-    if (error instanceof AuthError) return error.code;
-    throw error;
-  }
-}
-
 describe("the key set under faults", () => {
   it("times out a slow issuer with a clear 503 instead of hanging", async () => {
     const issuer = await issuerForTest();
@@ -38,7 +28,7 @@ describe("the key set under faults", () => {
       fetchTimeoutMs: 200,
     });
     const started = Date.now();
-    expect(await codeOf(verifier.verify(await issuer.sign()))).toBe("jwks_unavailable");
+    expect(await authOutcome(verifier.verify(await issuer.sign()))).toBe("jwks_unavailable");
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
@@ -55,7 +45,9 @@ describe("the key set under faults", () => {
     expect(await verifier.verify(token)).toBe(first); // served from the cache, not verified again
 
     issuer.failing = true; // a fetch that fails changes no keys, so the cache stays
-    expect(await codeOf(verifier.verify(await issuer.sign({}, { kid: "unknown" })))).toBe("jwks_unavailable");
+    expect(await authOutcome(verifier.verify(await issuer.sign({}, { kid: "unknown" })))).toBe(
+      "jwks_unavailable",
+    );
     expect(await verifier.verify(token)).toBe(first);
   });
 
@@ -87,7 +79,8 @@ describe("the key set under faults", () => {
     expect(issuer.requests.discovery).toBe(1);
 
     // Within the backoff, requests fail fast without reaching the issuer.
-    for (let i = 0; i < 20; i += 1) expect(await codeOf(verifier.verify(token))).toBe("jwks_unavailable");
+    for (let i = 0; i < 20; i += 1)
+      expect(await authOutcome(verifier.verify(token))).toBe("jwks_unavailable");
     expect(issuer.requests.discovery).toBe(1);
 
     issuer.failing = false;
@@ -108,7 +101,7 @@ describe("the key set under faults", () => {
     const flood = () =>
       Promise.all(
         Array.from({ length: 100 }, async (_, i) =>
-          codeOf(verifier.verify(await issuer.sign({}, { kid: `random-${i}-${Math.random()}` }))),
+          authOutcome(verifier.verify(await issuer.sign({}, { kid: `random-${i}-${Math.random()}` }))),
         ),
       );
 
@@ -141,7 +134,7 @@ describe("the key set under faults", () => {
       issuer: issuer.issuer.replace("127.0.0.1", "localhost"),
       audience: issuer.audience,
     });
-    expect(await codeOf(verifier.verify(await issuer.sign()))).toBe("jwks_unavailable");
+    expect(await authOutcome(verifier.verify(await issuer.sign()))).toBe("jwks_unavailable");
     expect(issuer.requests.jwks).toBe(0);
   });
 
@@ -166,7 +159,7 @@ describe("the key set under faults", () => {
     ]);
 
     issuer.failing = true;
-    await codeOf(verifier.verify(await issuer.sign({}, { kid: "unknown" })));
+    await authOutcome(verifier.verify(await issuer.sign({}, { kid: "unknown" })));
     expect(lines.at(-1)).toMatchObject({
       level: "warn",
       message: "issuer key fetch failed",

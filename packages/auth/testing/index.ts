@@ -1,0 +1,2 @@
+export { authOutcome } from "./auth-outcome";
+export * from "./test-issuer";
