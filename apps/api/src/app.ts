@@ -1,9 +1,9 @@
 import cors from "@fastify/cors";
-import helmet from "@fastify/helmet";
 import type { AccessTokenVerifier } from "@quickstart/auth";
 import type { TRPCError } from "@trpc/server";
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
 import Fastify, { type FastifyPluginAsync, type FastifyRequest, type FastifyServerOptions } from "fastify";
+import helmet from "helmet";
 import { authErrorHeaders, findAuthError } from "./http-errors";
 import { registerRestRoutes, sendError } from "./rest-routes";
 import { type AppRouter, appRouter } from "./root";
@@ -31,7 +31,12 @@ export async function buildApp({
 }: AppOptions) {
   const app = Fastify({ logger, routerOptions: { maxParamLength: 5000 } });
 
-  await app.register(helmet);
+  // Helmet's security headers, with its middleware built once: @fastify/helmet rebuilds it on every
+  // request, which `pnpm bench` measured at a tenth of a whole REST request's CPU.
+  const setSecurityHeaders = helmet();
+  app.addHook("onRequest", (request, reply, done) =>
+    setSecurityHeaders(request.raw, reply.raw, (error) => done(error as Error | undefined)),
+  );
   await app.register(cors, {
     origin: corsOrigins === "*" ? "*" : corsOrigins,
     methods: ["GET", "POST", "OPTIONS"],

@@ -11,12 +11,14 @@ import { MESSAGES, READ_MESSAGES } from "./messages";
 
 declare module "fastify" {
   interface FastifyRequest {
-    accessToken?: VerifiedAccessToken;
+    accessToken: VerifiedAccessToken | null;
   }
 }
 
 /** The quickstart's three endpoints, with its JSON bodies, statuses and error codes. */
 export function registerRestRoutes(app: FastifyInstance, verifier: AccessTokenVerifier): void {
+  // Declared up front, so every request object keeps one shape (Fastify's advice for speed).
+  app.decorateRequest("accessToken", null);
   const requireToken = async (request: FastifyRequest) => {
     request.accessToken = await verifier.verify(parseAuthorizationHeader(request.headers.authorization));
   };

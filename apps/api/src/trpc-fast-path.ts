@@ -8,7 +8,8 @@
  * adapter uses (`callTRPCProcedure`, the router's error formatter, `getHTTPStatusCodeFromError`,
  * `transformTRPCResponse`) and the same headers, and leaves every other request (batches, input,
  * POST, streaming, unknown paths) to the official adapter. `test/trpc-fast-path.test.ts` checks that
- * both answer byte for byte alike.
+ * both answer alike: status, body and headers byte for byte, except that the content type carries
+ * `charset=utf-8`, as every other JSON answer of this API does.
  */
 import {
   callTRPCProcedure,
@@ -69,7 +70,9 @@ export function createTrpcFastPath(options: TrpcFastPathOptions) {
         signal: undefined,
         batchIndex: 0,
       });
-      body = transformTRPCResponse(config, { result: { data } });
+      // What transformTRPCResponse makes of a result, without its generic object copies (measurable
+      // at this request rate): the router's transformer serializes the data.
+      body = { result: { data: config.transformer.output.serialize(data) } };
     } catch (cause) {
       const error = getTRPCErrorFromUnknown(cause);
       options.onError({ error, req: request });
@@ -78,12 +81,11 @@ export function createTrpcFastPath(options: TrpcFastPathOptions) {
       const shape = getErrorShape({ config, error, type: "query", path, input: undefined, ctx });
       body = transformTRPCResponse(config, { error: shape });
     }
-    return (
-      reply
-        .code(status)
-        .headers({ ...headers, "content-type": "application/json", vary })
-        // A Buffer, so Fastify sends the content type as set (it adds a charset to strings).
-        .send(Buffer.from(JSON.stringify(body)))
-    );
+    // A string body goes out in one write with the headers (a Buffer costs a second one); Fastify
+    // then labels it `application/json; charset=utf-8`, as it does the REST mirrors' answers.
+    return reply
+      .code(status)
+      .headers({ ...headers, "content-type": "application/json", vary })
+      .send(JSON.stringify(body));
   };
 }

@@ -228,10 +228,19 @@ describe("odd input", () => {
     expect(logLines.join("\n")).not.toContain(token.split(".")[1]);
   });
 
-  it("sends security headers", async () => {
-    const response = await app.inject({ url: "/api/public" });
+  it.each([
+    "/api/public",
+    "/api/private",
+    "/trpc/public",
+    "/trpc/private",
+    "/trpc/public,private?batch=1",
+    "/nope",
+  ])("sends security headers on %s, answered or refused", async (url) => {
+    const response = await app.inject({ url });
     expect(response.headers["x-content-type-options"]).toBe("nosniff");
-    expect(response.headers["content-security-policy"]).toContain("default-src");
-    expect(response.headers["x-frame-options"]).toBeDefined();
+    expect(response.headers["content-security-policy"]).toContain("default-src 'self'");
+    expect(response.headers["x-frame-options"]).toBe("SAMEORIGIN");
+    expect(response.headers["strict-transport-security"]).toContain("max-age=");
+    expect(response.headers["x-powered-by"]).toBeUndefined();
   });
 });
