@@ -3,37 +3,27 @@ import {
   AuthError,
   assertScopes,
   parseAuthorizationHeader,
-  type VerifiedAccessToken,
 } from "@quickstart/auth";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { authErrorHeaders } from "./http-errors";
 import { MESSAGES, READ_MESSAGES } from "./messages";
 
-declare module "fastify" {
-  interface FastifyRequest {
-    accessToken: VerifiedAccessToken | null;
-  }
-}
-
 /** The quickstart's three endpoints, with its JSON bodies, statuses and error codes. */
 export function registerRestRoutes(app: FastifyInstance, verifier: AccessTokenVerifier): void {
-  // Declared up front, so every request object keeps one shape (Fastify's advice for speed).
-  app.decorateRequest("accessToken", null);
-  const requireToken = async (request: FastifyRequest) => {
-    request.accessToken = await verifier.verify(parseAuthorizationHeader(request.headers.authorization));
-  };
-  const requireScopes =
-    (...scopes: string[]) =>
-    async (request: FastifyRequest) => {
-      // requireToken ran first in the same preHandler chain, so the claims are verified ones.
-      assertScopes((request.accessToken as VerifiedAccessToken).claims, scopes);
-    };
+  // The token is checked in the handler itself, as the quickstart's decorators do: a route-level
+  // hook would cost a Fastify hook run per request, measurable next to a cached verification.
+  const verifiedToken = (request: FastifyRequest) =>
+    verifier.verify(parseAuthorizationHeader(request.headers.authorization));
 
   app.get("/api/public", async () => ({ message: MESSAGES.public }));
-  app.get("/api/private", { preHandler: requireToken }, async () => ({ message: MESSAGES.private }));
-  app.get("/api/private-scoped", { preHandler: [requireToken, requireScopes(READ_MESSAGES)] }, async () => ({
-    message: MESSAGES.privateScoped,
-  }));
+  app.get("/api/private", async (request) => {
+    await verifiedToken(request);
+    return { message: MESSAGES.private };
+  });
+  app.get("/api/private-scoped", async (request) => {
+    assertScopes((await verifiedToken(request)).scopes, [READ_MESSAGES]);
+    return { message: MESSAGES.privateScoped };
+  });
 }
 
 /**

@@ -98,7 +98,7 @@ export const protectedProcedure = t.procedure.use(async ({ ctx, next }) => {
 export function scopedProcedure(...scopes: string[]) {
   return protectedProcedure.use(({ ctx, next }) => {
     try {
-      assertScopes(ctx.token.claims, scopes);
+      assertScopes(ctx.token.scopes, scopes);
     } catch (error) {
       throw toTRPCError(toAuthError(error));
     }

@@ -13,7 +13,14 @@ export {
 } from "./config";
 export * from "./errors";
 export type { AuthLogger } from "./key-set";
-export { assertScopes, hasAnyScope, hasScopes, readScopes, type ScopedClaims } from "./scopes";
+export {
+  assertScopes,
+  type GrantedScopes,
+  hasAnyScope,
+  hasScopes,
+  readScopes,
+  type ScopedClaims,
+} from "./scopes";
 export {
   type AccessTokenVerifier,
   createAccessTokenVerifier,

@@ -34,6 +34,17 @@ describe("scopes", () => {
     expect(hasAnyScope(claims, ["c", "d"])).toBe(false);
   });
 
+  it("checks a verified token's scope set the same way as its claims", () => {
+    const claims = { scope: "a b", permissions: ["c"] };
+    const granted = readScopes(claims);
+    for (const required of [["a"], ["a", "c"], ["d"], ["a", "d"], []]) {
+      expect(hasScopes(granted, required)).toBe(hasScopes(claims, required));
+      expect(hasAnyScope(granted, required)).toBe(hasAnyScope(claims, required));
+    }
+    expect(hasScopes(granted, ["a", "c"])).toBe(true);
+    expect(() => assertScopes(new Set(["openid"]), ["read:messages"])).toThrow(InsufficientScope);
+  });
+
   it("throws the quickstart's 403 when a scope is missing", () => {
     expect(() => assertScopes({ scope: "openid" }, ["read:messages"])).toThrow(InsufficientScope);
     try {

@@ -15,24 +15,35 @@ export function readScopes(claims: ScopedClaims): ReadonlySet<string> {
   return new Set([...fromScope, ...(claims.permissions ?? [])]);
 }
 
-/** True when the claims grant every one of `required` (exact, case-sensitive matches). */
-export function hasScopes(claims: ScopedClaims, required: readonly string[]): boolean {
-  const granted = readScopes(claims);
-  return required.every((scope) => granted.has(scope));
+/**
+ * What the scope checks accept: a verified token's `scopes` (read once, when it was verified) or
+ * claims, whose scopes are then read on every call.
+ */
+export type GrantedScopes = ReadonlySet<string> | ScopedClaims;
+
+function scopeSet(granted: GrantedScopes): ReadonlySet<string> {
+  return granted instanceof Set ? granted : readScopes(granted as ScopedClaims);
 }
 
-/** True when the claims grant at least one of `required`. */
-export function hasAnyScope(claims: ScopedClaims, required: readonly string[]): boolean {
-  const granted = readScopes(claims);
-  return required.some((scope) => granted.has(scope));
+/** True when every one of `required` is granted (exact, case-sensitive matches). */
+export function hasScopes(granted: GrantedScopes, required: readonly string[]): boolean {
+  const scopes = scopeSet(granted);
+  return required.every((scope) => scopes.has(scope));
+}
+
+/** True when at least one of `required` is granted. */
+export function hasAnyScope(granted: GrantedScopes, required: readonly string[]): boolean {
+  const scopes = scopeSet(granted);
+  return required.some((scope) => scopes.has(scope));
 }
 
 /**
- * Throws {@link InsufficientScope} unless the claims grant every scope in `required`.
+ * Throws {@link InsufficientScope} unless every scope in `required` is granted.
  *
  * @example
- * assertScopes(claims, ["read:messages"]);
+ * const token = await verifier.verify(parseAuthorizationHeader(header));
+ * assertScopes(token.scopes, ["read:messages"]);
  */
-export function assertScopes(claims: ScopedClaims, required: readonly string[]): void {
-  if (!hasScopes(claims, required)) throw new InsufficientScope(required);
+export function assertScopes(granted: GrantedScopes, required: readonly string[]): void {
+  if (!hasScopes(granted, required)) throw new InsufficientScope(required);
 }
