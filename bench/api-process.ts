@@ -1,11 +1,12 @@
 /**
  * The API under test: the production build (`apps/api/dist/server.js`), started as its own
- * process exactly as `pnpm start:api` would, with its memory and CPU time read from /proc.
+ * process exactly as `pnpm start:api` would (apps/api's start script, Node flags included), with its memory and CPU time read from /proc.
  */
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { apiStartCommand } from "../scripts/lib/api-start-command";
 import type { CpuPinning } from "./cpu-pinning";
 import { onJsonLines, spawnTracked, stopChild } from "./processes";
 
@@ -90,7 +91,8 @@ const PINO_WARN = 40;
 export async function startApi({ root, pinning, env, logLevel }: StartApiOptions): Promise<RunningApi> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const [command, args] = pinning.wrap(API_CPU, process.execPath, [join(root, "apps/api/dist/server.js")]);
+  const start = apiStartCommand(root);
+  const [command, args] = pinning.wrap(API_CPU, start.command, start.args);
   const started = performance.now();
   const child = spawnTracked(command, args, {
     cwd: join(root, "apps/api"),

@@ -16,6 +16,8 @@ export interface BenchReport extends Measurements {
     durationSeconds: number;
     logLevel: string;
     apiNodeOptions: string;
+    /** How the API was started: apps/api's start script. */
+    apiCommand: string;
   };
   micro: MicroRow[];
   targets: TargetResult[];
@@ -121,7 +123,7 @@ when the request hot path changes (packages/auth's verifier, apps/api's routes o
 - CPU: ${machine.cpuModel}, ${machine.cores} cores; memory ${machine.memoryGiB} GiB; ${machine.os}; Node ${machine.node}
 - Pinning: ${report.pinning}
 - Issuer: ${report.issuer}
-- API: \`node apps/api/dist/server.js\` (production bundle, ${report.build}), LOG_LEVEL=${settings.logLevel}, ${settings.apiNodeOptions ? `NODE_OPTIONS="${settings.apiNodeOptions}"` : "no Node flags"}, default verifier settings (token cache of 10 000)
+- API: \`${settings.apiCommand}\` in apps/api, as \`pnpm start:api\` runs it (production bundle, ${report.build}), LOG_LEVEL=${settings.logLevel}, ${settings.apiNodeOptions ? `NODE_OPTIONS="${settings.apiNodeOptions}"` : "no NODE_OPTIONS"}, default verifier settings (token cache of 10 000)
 - Load: autocannon in its own process, ${settings.connections} connections. Every route is first loaded for ${settings.warmupSeconds} s (not measured); then each row is measured in 2 interleaved rounds of ${settings.durationSeconds / 2} s, each after 1 s of unmeasured load, ${settings.durationSeconds} s per row in all (req/s over both rounds, p50 the mean of the two, p99 the worse). Every row sends the same \`Authorization: Bearer <token>\` header (public routes ignore it), so the rows differ only in the work the route does
 
 ## HTTP, one API process

@@ -12,6 +12,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { apiStartCommand } from "../scripts/lib/api-start-command";
 import { ensureApiBuilt, type RunningApi, startApi } from "./api-process";
 import { detectCpuPinning } from "./cpu-pinning";
 import { AUDIENCE, startBenchIssuer } from "./issuer";
@@ -208,7 +209,11 @@ async function main(): Promise<number> {
     pinning: pinning.describe(),
     issuer: issuer.description,
     build,
-    settings: { ...settings, logLevel: "warn" },
+    settings: {
+      ...settings,
+      logLevel: "warn",
+      apiCommand: ["node", ...apiStartCommand(root).args].join(" "),
+    },
     micro: micro.rows,
     targets: evaluateTargets(measurements),
     problems,

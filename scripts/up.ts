@@ -11,6 +11,7 @@ import {
   startIssuer,
   WEB_CLIENT_ID,
 } from "@quickstart/issuer";
+import { apiStartCommand } from "./lib/api-start-command";
 import { type ManagedChild, startChild } from "./lib/child-process-group";
 import { isPortInUse, waitForHttp } from "./lib/wait-for";
 
@@ -90,6 +91,7 @@ if (!childEnv.WEB_CLIENT_ID)
 const apiEntry = fromRoot("apps/api/dist/server.js");
 if (!dev && !existsSync(apiEntry))
   fail("apps/api/dist/server.js is missing: run `pnpm up` (it builds first) or `pnpm build`.");
+const apiStart = apiStartCommand(fromRoot("."));
 const vite = fromRoot("apps/web/node_modules/.bin/vite");
 const viteArgs = dev ? [] : ["preview"];
 const children: ManagedChild[] = [
@@ -98,7 +100,7 @@ const children: ManagedChild[] = [
         cwd: fromRoot("apps/api"),
         env: childEnv,
       })
-    : startChild("api", process.execPath, [apiEntry], { cwd: fromRoot("apps/api"), env: childEnv }),
+    : startChild("api", apiStart.command, apiStart.args, { cwd: fromRoot("apps/api"), env: childEnv }),
   startChild("web", vite, [...viteArgs, "--port", String(webPort), "--strictPort", "--host", "localhost"], {
     cwd: fromRoot("apps/web"),
     env: childEnv,
