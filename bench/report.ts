@@ -10,6 +10,9 @@ export interface BenchReport extends Measurements {
   pinning: string;
   issuer: string;
   build: string;
+  /** Measured rounds per row, and seconds per round. */
+  rounds: number;
+  roundSeconds: number;
   settings: {
     connections: number;
     warmupSeconds: number;
@@ -76,8 +79,8 @@ export function ratioTable(rows: HttpRow[]): string {
     ["tRPC public ÷ REST /api/public", ratio(rows, "trpc-public", "rest-public")],
   ];
   return table(
-    ["Ratio (requests/s, same run)", "value"],
-    ratios.map(([name, value]) => [name, n(value, 2)]),
+    ["Ratio (req/s, median of the per-round ratios)", "value"],
+    ratios.map(([name, value]) => [name, n(value, 3)]),
   );
 }
 
@@ -124,7 +127,7 @@ when the request hot path changes (packages/auth's verifier, apps/api's routes o
 - Pinning: ${report.pinning}
 - Issuer: ${report.issuer}
 - API: \`${settings.apiCommand}\` in apps/api, as \`pnpm start:api\` runs it (production bundle, ${report.build}), LOG_LEVEL=${settings.logLevel}, ${settings.apiNodeOptions ? `NODE_OPTIONS="${settings.apiNodeOptions}"` : "no NODE_OPTIONS"}, default verifier settings (token cache of 10 000)
-- Load: autocannon in its own process, ${settings.connections} connections. Every route is first loaded for ${settings.warmupSeconds} s (not measured); then each row is measured in 2 interleaved rounds of ${settings.durationSeconds / 2} s, each after 1 s of unmeasured load, ${settings.durationSeconds} s per row in all (req/s over both rounds, p50 the mean of the two, p99 the worse). Every row sends the same \`Authorization: Bearer <token>\` header (public routes ignore it), so the rows differ only in the work the route does
+- Load: autocannon in its own process, ${settings.connections} connections. Every route is first loaded for ${settings.warmupSeconds} s (not measured); then each row is measured in ${report.rounds} interleaved rounds of ${report.roundSeconds} s (the row order reversed every other round), each after 1 s of unmeasured load, ${report.rounds * report.roundSeconds} s per row in all (req/s over all rounds, p50 the mean of the rounds, p99 the worst). A ratio between two rows is the median of their per-round ratios. Every row sends the same \`Authorization: Bearer <token>\` header (public routes ignore it), so the rows differ only in the work the route does
 
 ## HTTP, one API process
 
@@ -148,20 +151,21 @@ ${readinessTable(report)}
 
 - **What auth costs**: the "API CPU µs/req" column of a protected row minus its public row. With the
   verified-token cache a repeated token is a Map lookup (the microbenchmark's "cache on" row) instead of
-  an RSA-2048 signature check ("cache off"); the rest of the gap is Fastify's preHandler hooks and
-  promises. The req/s ratios between REST rows move by several points from run to run on this 2-core VM
-  (API CPU time is the steadier measure); rerun before reading much into one ratio near 0.9.
-- **tRPC versus REST** is not about auth: tRPC public costs about as many µs as tRPC private, and both
-  several times REST. @trpc/server's Fastify adapter turns every request into a Fetch \`Request\`
-  (\`incomingMessageToRequest\`) and answers with a Fetch \`Response\` whose body Fastify then streams
-  (chunked, written in pieces); with its per-request AbortControllers and closures this also drives most
-  of the garbage collection. A \`node --cpu-prof\` profile of tRPC public puts roughly 45 % of the busy time in
-  \`resolveResponse\`, the Request/Response conversion and the streamed write, and about 14 % in GC.
-- **Peak RSS** is mostly V8 heap sizing, not a leak: the API idles at about 90 MB, its live heap after a
-  scavenge stays around 20 MB, and V8 (sized for this machine's memory) lets the young generation and
-  old space grow under load, more so under tRPC's allocation rate.
-- @fastify/helmet 13 rebuilds helmet's middleware on every request (\`helmet(configuration)\` inside its
-  onRequest hook), a few % of every row, public and private alike.
+  an RSA-2048 signature check ("cache off"), and the scope check reads the scope set computed when the
+  token was verified. Req/s ratios move by several points from run to run on this shared 2-core VM
+  (API CPU time is the steadier measure), which is why a ratio is the median of per-round ratios.
+- **tRPC versus REST** is mostly not about auth. Plain single queries (every tRPC row but the batch) are
+  answered by apps/api's fast path (\`src/trpc-fast-path.ts\`) through tRPC's own \`callTRPCProcedure\`;
+  the batch goes through @trpc/server's Fastify adapter, which converts every request to a Fetch
+  \`Request\` and back. What remains is tRPC's procedure pipeline: for every middleware it copies its
+  options object with the \`_objectSpread2\` helper its build emits instead of native object spread,
+  and in a server that calls it with many object shapes the helper runs megamorphic. Swapping that
+  helper for a native copy in node_modules (an experiment, not shipped) took tRPC private from about
+  0.55 to 0.74 × REST private.
+- **Peak RSS**: the API idles at about 90 MB (half of it the Node binary) and its live heap stays near
+  20 MB. V8 sizes its heap by the machine's memory (64 MB semi-spaces on this machine), so apps/api's
+  start script sets \`--max-semi-space-size=4 --max-old-space-size=512\`; without them peak RSS under this
+  benchmark was 230-300 MB, at the same req/s.
 
 ## How it is measured
 

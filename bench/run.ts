@@ -6,7 +6,7 @@
  * writes BENCHMARKS.md. Exits non-zero when a target is missed or anything went wrong; every
  * process it started is stopped on the way out, also on error or Ctrl-C.
  *
- * Knobs: BENCH_CONNECTIONS (50), BENCH_WARMUP_S (2), BENCH_DURATION_S (10),
+ * Knobs: BENCH_CONNECTIONS (50), BENCH_WARMUP_S (2), BENCH_DURATION_S (12, per row, over all rounds),
  * BENCH_ISSUER (embedded | test), BENCH_WRITE=0 to leave BENCHMARKS.md alone,
  * BENCH_ROWS=rest-public,rest-private to run only some rows (a partial run fails the ratio targets).
  */
@@ -36,7 +36,8 @@ import { readSettings } from "./settings";
 import { evaluateTargets, type HttpRow, type ReadinessProbe } from "./targets";
 
 const READINESS_PROBES = 3;
-const ROUNDS = 2;
+/** Interleaved rounds per row; the row order is reversed every other round. */
+const ROUNDS = 4;
 /** Seconds of load before each measured round, to open the connections; not measured. */
 const ROW_WARMUP_SECONDS = 1;
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -103,6 +104,7 @@ function combineRounds(
     durationSeconds: seconds,
     requests,
     requestsPerSecond: requests / seconds,
+    roundRequestsPerSecond: rounds.map((round) => round.result.requestsPerSecond),
     p50Ms: sum((round) => round.result.p50Ms) / rounds.length,
     p99Ms: Math.max(...rounds.map((round) => round.result.p99Ms)),
     errors: sum((round) => round.result.errors),
@@ -180,11 +182,14 @@ async function main(): Promise<number> {
   for (const scenario of scenarios) await load(scenario, 0, settings.warmupSeconds);
   log(`warmed up every route for ${settings.warmupSeconds} s`);
 
-  // Two interleaved rounds, so drift on a shared machine spreads over all rows instead of the last ones.
+  // Interleaved rounds, so drift on a shared machine spreads over all rows instead of the last ones;
+  // reversing the order every other round gives each row both neighbours.
   const rounds = new Map<string, Awaited<ReturnType<typeof load>>[]>();
+  // Whole seconds: autocannon reports (and runs) durations in whole seconds.
+  const roundSeconds = Math.max(1, Math.round(settings.durationSeconds / ROUNDS));
   for (let round = 1; round <= ROUNDS; round += 1) {
-    for (const scenario of scenarios) {
-      const measured = await load(scenario, ROW_WARMUP_SECONDS, settings.durationSeconds / ROUNDS);
+    for (const scenario of round % 2 === 1 ? scenarios : [...scenarios].reverse()) {
+      const measured = await load(scenario, ROW_WARMUP_SECONDS, roundSeconds);
       rounds.set(scenario.id, [...(rounds.get(scenario.id) ?? []), measured]);
       log(
         `round ${round} ${scenario.label}: ${Math.round(measured.result.requestsPerSecond)} req/s, ${((measured.cpuSeconds * 1e6) / Math.max(1, measured.result.requests)).toFixed(1)} µs CPU/req`,
@@ -209,6 +214,8 @@ async function main(): Promise<number> {
     pinning: pinning.describe(),
     issuer: issuer.description,
     build,
+    rounds: ROUNDS,
+    roundSeconds,
     settings: {
       ...settings,
       logLevel: "warn",

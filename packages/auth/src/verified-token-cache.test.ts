@@ -79,6 +79,19 @@ describe("createVerifiedTokenCache", () => {
     expect(cache.get("t5")).toBeDefined();
   });
 
+  it("serves only the exact token stored, not another with the same tail", () => {
+    const cache = createVerifiedTokenCache({ maxEntries: 10, keySetGeneration: () => 0 });
+    const tail = "s".repeat(100);
+    const stored = verified({ exp: nowSeconds() + 60 });
+    cache.set(`header.alice.${tail}`, stored, 0);
+    expect(cache.get(`header.mallory.${tail}`)).toBeUndefined();
+    expect(cache.get(`header.alice.${tail}`)).toBe(stored);
+    // Storing the other one (also verified) replaces the first rather than serving either for both.
+    cache.set(`header.bob.${tail}`, verified({ exp: nowSeconds() + 60 }), 0);
+    expect(cache.get(`header.alice.${tail}`)).toBeUndefined();
+    expect(cache.get(`header.bob.${tail}`)).toBeDefined();
+  });
+
   it("keeps the cap under a flood of distinct tokens", () => {
     const cache = createVerifiedTokenCache({ maxEntries: 100, keySetGeneration: () => 0 });
     for (let i = 0; i < 10_000; i += 1) cache.set(`t${i}`, verified({ exp: nowSeconds() + 60 }), 0);

@@ -14,9 +14,16 @@
  *   cache, not this one, decides how long a key is trusted.
  * - At most `maxEntries` entries; the oldest insertion is evicted first.
  *
- * The key is the token string itself: a SHA-256 of it would cost more per hit than the Map lookup
- * (see BENCHMARKS.md), and the verifier refuses tokens over 8 KiB before they could be stored.
+ * The Map is keyed by the token's last {@link KEY_LENGTH} characters (part of its signature) and an
+ * entry holds the whole token, compared in full on every hit. A lookup by the whole token hashes
+ * each request's fresh ~700-character string again, about 1 µs, most of what a hit cost; a SHA-256
+ * would cost more still. A different token that shares the tail is a miss (full verification),
+ * never a hit. The verifier refuses tokens over 8 KiB before they could be stored.
  */
+
+/** How much of the token's end keys the Map: enough to be unique among real signatures. */
+const KEY_LENGTH = 64;
+const keyOf = (token: string) => token.slice(-KEY_LENGTH);
 
 /** What the cache reads from a verified token: its time claims, in seconds since the epoch. */
 export interface TimeBoundToken {
@@ -31,6 +38,7 @@ export interface VerifiedTokenCacheOptions {
 }
 
 interface Entry<T> {
+  token: string;
   verified: T;
   expiresAtMs: number;
   generation: number;
@@ -51,10 +59,11 @@ export function createVerifiedTokenCache<T extends TimeBoundToken>(
 
   return {
     get(token) {
-      const entry = entries.get(token);
-      if (entry === undefined) return undefined;
+      const key = keyOf(token);
+      const entry = entries.get(key);
+      if (entry === undefined || entry.token !== token) return undefined;
       if (Date.now() >= entry.expiresAtMs || entry.generation !== options.keySetGeneration()) {
-        entries.delete(token);
+        entries.delete(key);
         return undefined;
       }
       return entry.verified;
@@ -67,13 +76,15 @@ export function createVerifiedTokenCache<T extends TimeBoundToken>(
       // Within the clock tolerance the verifier accepts a token just past exp or just before nbf;
       // such a token is re-verified on each request rather than remembered as valid.
       if (now >= expiresAtMs || (nbf !== undefined && nbf * 1000 > now)) return;
-      entries.delete(token);
+      const key = keyOf(token);
+      // Also replaces an entry for another token with the same tail: both were verified.
+      entries.delete(key);
       while (entries.size >= options.maxEntries) {
         const oldest = entries.keys().next();
         if (oldest.done) break;
         entries.delete(oldest.value);
       }
-      entries.set(token, { verified, expiresAtMs, generation });
+      entries.set(key, { token, verified, expiresAtMs, generation });
     },
     get size() {
       return entries.size;
