@@ -1,0 +1,125 @@
+/**
+ * The production bundle, as `pnpm start:api` runs it: built by build.mjs (which compiles
+ * @trpc/server from its source, unlike these tests' in-process app), started as its own process on
+ * 127.0.0.1, and called over HTTP through REST, tRPC's httpLink (the fast path) and httpBatchLink
+ * (the official adapter).
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { startTestIssuer, type TestIssuer } from "@quickstart/auth/testing";
+import { createTRPCClient, httpBatchLink, httpLink, type TRPCClientError, type TRPCLink } from "@trpc/client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MESSAGES } from "../src/messages";
+import type { AppRouter } from "../src/root";
+
+const apiDir = join(import.meta.dirname, "..");
+// Inside apps/api, so the bundle's external dependencies resolve from its node_modules.
+const outDir = join(apiDir, "dist", `bundle-test-${process.pid}`);
+
+let issuer: TestIssuer;
+let api: ChildProcess;
+let baseUrl: string;
+
+/** Starts the bundle on a free port and resolves with the address Fastify logs. */
+function startBundle(entry: string, env: NodeJS.ProcessEnv): Promise<string> {
+  api = spawn(process.execPath, [entry], { cwd: apiDir, env, stdio: ["ignore", "pipe", "pipe"] });
+  return new Promise((resolve, reject) => {
+    let output = "";
+    api.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk;
+      const address = /"msg":"Server listening at (http:\/\/127\.0\.0\.1:\d+)"/.exec(output)?.[1];
+      if (address) resolve(address);
+    });
+    api.stderr?.on("data", (chunk: Buffer) => {
+      output += chunk;
+    });
+    api.once("exit", (code) => reject(new Error(`the bundle exited with ${code}: ${output}`)));
+  });
+}
+
+beforeAll(async () => {
+  execFileSync(process.execPath, ["build.mjs", join(outDir, "server.js")], { cwd: apiDir, stdio: "pipe" });
+  issuer = await startTestIssuer();
+  baseUrl = await startBundle(join(outDir, "server.js"), {
+    PATH: process.env.PATH,
+    AUTH_ISSUER: issuer.issuer,
+    API_AUDIENCE: issuer.audience,
+    HOST: "127.0.0.1",
+    PORT: "0",
+    LOG_LEVEL: "info",
+  });
+}, 30_000);
+
+afterAll(async () => {
+  if (api && api.exitCode === null) {
+    const exited = new Promise((resolve) => api.once("exit", resolve));
+    api.kill("SIGTERM");
+    await exited;
+  }
+  await issuer?.close();
+  rmSync(outDir, { recursive: true, force: true });
+});
+
+const client = (
+  link: (options: { url: string; headers: Record<string, string> }) => TRPCLink<AppRouter>,
+  token?: string,
+) =>
+  createTRPCClient<AppRouter>({
+    links: [link({ url: `${baseUrl}/trpc`, headers: token ? { authorization: `Bearer ${token}` } : {} })],
+  });
+
+/** The quickstart's error code a tRPC call failed with, or the data it returned. */
+async function outcome(call: Promise<{ message: string }>): Promise<string> {
+  try {
+    return (await call).message;
+  } catch (error) {
+    return String((error as TRPCClientError<AppRouter>).data?.auth?.code);
+  }
+}
+
+describe("the production bundle", () => {
+  it("holds @trpc/server compiled from its source, with native object spread", () => {
+    const bundle = readFileSync(join(outDir, "server.js"), "utf8");
+    expect(bundle).toContain("node_modules/@trpc/server/src/");
+    expect(bundle, "tRPC's dist helper is in the bundle: see build.mjs").not.toContain("_objectSpread2");
+  });
+
+  it("answers the REST mirrors", async () => {
+    const token = await issuer.sign();
+    const get = async (path: string, authorization?: string) => {
+      const response = await fetch(baseUrl + path, { headers: authorization ? { authorization } : {} });
+      return [
+        response.status,
+        ((await response.json()) as { message?: string; code?: string }).message ?? "",
+      ];
+    };
+    expect(await get("/api/public")).toEqual([200, MESSAGES.public]);
+    expect(await get("/api/private", `Bearer ${token}`)).toEqual([200, MESSAGES.private]);
+    expect(await get("/api/private-scoped", `Bearer ${token}`)).toEqual([200, MESSAGES.privateScoped]);
+    expect((await get("/api/private"))[0]).toBe(401);
+  });
+
+  it.each([
+    ["httpLink (the fast path)", httpLink],
+    ["httpBatchLink (the official adapter)", httpBatchLink],
+  ] as const)("answers tRPC calls through %s", async (_name, link) => {
+    const reader = await issuer.sign();
+    const noScope = await issuer.sign({ scope: "openid" });
+    const calls = (token?: string) => {
+      const trpc = client(link, token);
+      return Promise.all([
+        outcome(trpc.public.query()),
+        outcome(trpc.private.query()),
+        outcome(trpc.privateScoped.query()),
+      ]);
+    };
+    expect(await calls(reader)).toEqual([MESSAGES.public, MESSAGES.private, MESSAGES.privateScoped]);
+    expect(await calls(noScope)).toEqual([MESSAGES.public, MESSAGES.private, "Unauthorized"]);
+    expect(await calls()).toEqual([
+      MESSAGES.public,
+      "authorization_header_missing",
+      "authorization_header_missing",
+    ]);
+  });
+});
