@@ -37,9 +37,13 @@ export function createFastifyContextFactory(verifier: AccessTokenVerifier) {
     return createContextInner({
       // Memoised: a batch of protected calls verifies the token once.
       authenticate: () => {
-        verified ??= Promise.resolve().then(() =>
-          verifier.verify(parseAuthorizationHeader(req.headers.authorization)),
-        );
+        if (verified === undefined) {
+          try {
+            verified = verifier.verify(parseAuthorizationHeader(req.headers.authorization));
+          } catch (error) {
+            verified = Promise.reject(error); // a malformed header
+          }
+        }
         return verified;
       },
     });

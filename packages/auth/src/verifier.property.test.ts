@@ -47,6 +47,40 @@ describe("parseAuthorizationHeader, for any header value", () => {
   });
 });
 
+describe("parseAuthorizationHeader's shortcut for the canonical header", () => {
+  // The general rule, as in the quickstart: trim, split on whitespace, "bearer" in any case, one token.
+  const generalRule = (value: string) => {
+    const parts = value.trim().split(/\s+/);
+    if (value.trim() === "") return "authorization_header_missing";
+    if (parts[0]?.toLowerCase() !== "bearer" || parts.length !== 2) return "invalid_header";
+    return parts[1];
+  };
+  const result = (value: string) => {
+    try {
+      return parseAuthorizationHeader(value);
+    } catch (error) {
+      return (error as AuthError).code;
+    }
+  };
+
+  it("answers every header as the general rule does", () => {
+    const tokenChar = fc.constantFrom(..."ABCxyz019-._~+/= \t");
+    const header = fc
+      .tuple(
+        fc.constantFrom("Bearer", "bearer", "BEARER", "Bearer\t", "Basic", "", " Bearer"),
+        fc.constantFrom(" ", "  ", "\t", ""),
+        fc.string({ unit: tokenChar, maxLength: 40 }),
+      )
+      .map((parts) => parts.join(""));
+    fc.assert(
+      fc.property(header, (value) => {
+        expect(result(value)).toBe(generalRule(value));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
 describe("the verifier, for any token", () => {
   it("refuses random strings and random three-part tokens with an AuthError", async () => {
     const part = fc.string({ unit: fc.constantFrom(..."ABCabc012-_=.+/ ~"), maxLength: 60 });
