@@ -154,14 +154,19 @@ ${readinessTable(report)}
   an RSA-2048 signature check ("cache off"), and the scope check reads the scope set computed when the
   token was verified. Req/s ratios move by several points from run to run on this shared 2-core VM
   (API CPU time is the steadier measure), which is why a ratio is the median of per-round ratios.
-- **tRPC versus REST** is mostly not about auth. Plain single queries (every tRPC row but the batch) are
-  answered by apps/api's fast path (\`src/trpc-fast-path.ts\`) through tRPC's own \`callTRPCProcedure\`;
-  the batch goes through @trpc/server's Fastify adapter, which converts every request to a Fetch
-  \`Request\` and back. What remains is tRPC's procedure pipeline: for every middleware it copies its
-  options object with the \`_objectSpread2\` helper its build emits instead of native object spread,
-  and in a server that calls it with many object shapes the helper runs megamorphic. Swapping that
-  helper for a native copy in node_modules (an experiment, not shipped) took tRPC private from about
-  0.55 to 0.74 × REST private.
+- **tRPC versus REST**. Plain single queries (every tRPC row but the batch) are answered by apps/api's
+  fast path (\`src/trpc-fast-path.ts\`) through tRPC's own \`callTRPCProcedure\`; the batch goes through
+  @trpc/server's Fastify adapter, which converts every request to a Fetch \`Request\` and back (about
+  4× the CPU of the fast path per procedure). The API bundle compiles @trpc/server from the TypeScript
+  source its package ships (\`apps/api/build.mjs\`): its published dist turns every object spread into
+  an \`_objectSpread2\` helper call, and tRPC spreads its options at every middleware step. With the
+  dist, tRPC private was about 0.55 × REST private; with the source, 0.74 to 0.84 × over the runs.
+- **tRPC private versus tRPC public** is one more step of tRPC's middleware chain (\`protectedProcedure\`:
+  its options copied twice, the context merged, two more async frames) on top of the same cached
+  verification REST does. tRPC private is also the least steady row: the privateScoped and batch rows
+  run the same middleware chain with other middleware and option shapes, and V8's code for it then
+  serves several shapes. In a run of only REST private, tRPC public, tRPC private and the batch,
+  tRPC private held at 24.3-25.3k req/s in every round (0.83 × REST private).
 - **Peak RSS**: the API idles at about 90 MB (half of it the Node binary) and its live heap stays near
   20 MB. V8 sizes its heap by the machine's memory (64 MB semi-spaces on this machine), so apps/api's
   start script sets \`--max-semi-space-size=4 --max-old-space-size=512\`; without them peak RSS under this

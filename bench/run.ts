@@ -6,7 +6,7 @@
  * writes BENCHMARKS.md. Exits non-zero when a target is missed or anything went wrong; every
  * process it started is stopped on the way out, also on error or Ctrl-C.
  *
- * Knobs: BENCH_CONNECTIONS (50), BENCH_WARMUP_S (2), BENCH_DURATION_S (12, per row, over all rounds),
+ * Knobs: BENCH_CONNECTIONS (50), BENCH_WARMUP_S (2), BENCH_DURATION_S (18, per row, over all rounds),
  * BENCH_ISSUER (embedded | test), BENCH_WRITE=0 to leave BENCHMARKS.md alone,
  * BENCH_ROWS=rest-public,rest-private to run only some rows (a partial run fails the ratio targets).
  */
@@ -37,7 +37,7 @@ import { evaluateTargets, type HttpRow, type ReadinessProbe } from "./targets";
 
 const READINESS_PROBES = 3;
 /** Interleaved rounds per row; the row order is reversed every other round. */
-const ROUNDS = 4;
+const ROUNDS = 6;
 /** Seconds of load before each measured round, to open the connections; not measured. */
 const ROW_WARMUP_SECONDS = 1;
 const root = fileURLToPath(new URL("..", import.meta.url));

@@ -30,7 +30,7 @@ export function readSettings(): BenchSettings {
   return {
     connections: positive("BENCH_CONNECTIONS", 50),
     warmupSeconds: positive("BENCH_WARMUP_S", 2),
-    durationSeconds: positive("BENCH_DURATION_S", 12),
+    durationSeconds: positive("BENCH_DURATION_S", 18),
     issuer,
     write: process.env.BENCH_WRITE !== "0",
     apiNodeOptions: process.env.BENCH_API_NODE_OPTIONS ?? "",
