@@ -27,7 +27,7 @@ async function show(name: string, call: () => Promise<unknown>) {
     // The API puts the quickstart's { code, description } in error.data.auth.
     const { data } = error as TRPCClientError<AppRouter>;
     if (!data) {
-      console.log(`${name}: cannot reach ${apiUrl} (${error.message}). Is the API running (pnpm up)?`);
+      console.log(`${name}: cannot reach ${apiUrl} (${error.message}). Is the API running (pnpm serve)?`);
       return;
     }
     const reason = data.auth ? `${data.auth.code}: ${data.auth.description}` : error.message;

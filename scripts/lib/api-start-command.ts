@@ -1,4 +1,4 @@
-// The built API's start command, read from apps/api's `start` script, so `pnpm up` and `pnpm bench`
+// The built API's start command, read from apps/api's `start` script, so `pnpm serve` and `pnpm bench`
 // run the API exactly as `pnpm start:api` does, Node flags included.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";

@@ -1,4 +1,4 @@
-// Children of `pnpm up`: each in its own process group (so Ctrl-C reaches it only through us, and
+// Children of `pnpm serve`: each in its own process group (so Ctrl-C reaches it only through us, and
 // stopping it also stops whatever it spawned), with prefixed output and its last lines kept.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";

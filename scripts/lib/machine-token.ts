@@ -49,7 +49,7 @@ export async function machineTokenConfigFromEnv(
   const client = await readMachineClient(dataDir);
   if (!client) {
     throw new MachineTokenError(
-      `No machine client in ${dataDir}: start the embedded issuer first (pnpm up), or set AUTH_ISSUER, AUTH_CLIENT_ID and AUTH_CLIENT_SECRET.`,
+      `No machine client in ${dataDir}: start the embedded issuer first (pnpm serve), or set AUTH_ISSUER, AUTH_CLIENT_ID and AUTH_CLIENT_SECRET.`,
     );
   }
   return { issuer, audience, ...client };
@@ -76,7 +76,7 @@ export async function fetchMachineToken(config: MachineTokenConfig): Promise<Mac
     });
   } catch (error) {
     throw new MachineTokenError(
-      `Cannot reach ${tokenEndpoint} (${describe(error)}). Is the issuer running (pnpm up)?`,
+      `Cannot reach ${tokenEndpoint} (${describe(error)}). Is the issuer running (pnpm serve)?`,
     );
   }
   const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;

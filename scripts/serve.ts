@@ -1,4 +1,4 @@
-// `pnpm up` (built API + `vite preview`) and `pnpm dev` (`tsx watch` + `vite`): starts the embedded
+// `pnpm serve` (built API + `vite preview`) and `pnpm dev` (`tsx watch` + `vite`): starts the embedded
 // issuer (unless AUTH_ISSUER or AUTHOK_DOMAIN names a real one), the API and the web app, waits
 // until each answers, prints where everything is, and stops them all on Ctrl-C.
 import { existsSync } from "node:fs";
@@ -90,7 +90,7 @@ if (!childEnv.WEB_CLIENT_ID)
 
 const apiEntry = fromRoot("apps/api/dist/server.js");
 if (!dev && !existsSync(apiEntry))
-  fail("apps/api/dist/server.js is missing: run `pnpm up` (it builds first) or `pnpm build`.");
+  fail("apps/api/dist/server.js is missing: run `pnpm serve` (it builds first) or `pnpm build`.");
 const apiStart = apiStartCommand(fromRoot("."));
 const vite = fromRoot("apps/web/node_modules/.bin/vite");
 const viteArgs = dev ? [] : ["preview"];
