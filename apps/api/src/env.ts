@@ -22,24 +22,37 @@ const envSchema = z
       }),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
-  .superRefine(requireIssuerVariable);
+  // Also when other variables are wrong, so one run names every missing one.
+  .superRefine(requireIssuerVariable, { when: () => true });
 
 export type ApiEnv = z.output<typeof envSchema>;
 
 /**
- * Reads and validates the API's environment. Empty values count as unset. On a bad or missing
- * variable it prints one line per problem, naming the variable, and exits.
+ * Validates the API's environment: the parsed values, or one line per problem naming the variable.
+ * Empty values count as unset.
+ */
+export function parseEnv(
+  source: Record<string, string | undefined>,
+): { env: ApiEnv } | { problems: string[] } {
+  const values = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ""));
+  const result = envSchema.safeParse(values);
+  if (result.success) return { env: result.data };
+  return {
+    problems: result.error.issues.map((issue) => `${issue.path.join(".") || "environment"} ${issue.message}`),
+  };
+}
+
+/**
+ * Reads and validates the API's environment. On a bad or missing variable it prints one line per
+ * problem, naming the variable, and exits.
  */
 export function readEnv(source: NodeJS.ProcessEnv = process.env): ApiEnv {
   // The repo root's .env fills in what the environment leaves unset (from src/ and from dist/ alike).
   const dotEnv = fileURLToPath(new URL("../../../.env", import.meta.url));
   if (source === process.env && existsSync(dotEnv)) process.loadEnvFile(dotEnv);
-  const values = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ""));
-  const result = envSchema.safeParse(values);
-  if (result.success) return result.data;
-  for (const issue of result.error.issues) {
-    console.error(`Invalid configuration: ${issue.path.join(".") || "environment"} ${issue.message}`);
-  }
+  const parsed = parseEnv(source);
+  if ("env" in parsed) return parsed.env;
+  for (const problem of parsed.problems) console.error(`Invalid configuration: ${problem}`);
   console.error("See .env.example for every variable and its default.");
   process.exit(1);
 }

@@ -4,7 +4,7 @@
  * 127.0.0.1, and called over HTTP through REST, tRPC's httpLink (the fast path) and httpBatchLink
  * (the official adapter).
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { startTestIssuer, type TestIssuer } from "@quickstart/auth/testing";
@@ -83,6 +83,20 @@ describe("the production bundle", () => {
     const bundle = readFileSync(join(outDir, "server.js"), "utf8");
     expect(bundle).toContain("node_modules/@trpc/server/src/");
     expect(bundle, "tRPC's dist helper is in the bundle: see build.mjs").not.toContain("_objectSpread2");
+  });
+
+  it("refuses to start without its configuration, naming each missing variable, without a stack", () => {
+    // Empty values count as unset and keep a developer's .env from filling them in.
+    const run = spawnSync(process.execPath, [join(outDir, "server.js")], {
+      cwd: apiDir,
+      env: { PATH: process.env.PATH, API_AUDIENCE: "", AUTHOK_DOMAIN: "", AUTH_ISSUER: "" },
+      encoding: "utf8",
+      timeout: 10_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("Invalid configuration: API_AUDIENCE is required");
+    expect(run.stderr).toContain("Invalid configuration: AUTHOK_DOMAIN or AUTH_ISSUER is required");
+    expect(run.stderr).not.toMatch(/^\s+at /m);
   });
 
   it("answers the REST mirrors", async () => {
