@@ -160,7 +160,7 @@ ${readinessTable(report)}
   4× the CPU of the fast path per procedure). The API bundle compiles @trpc/server from the TypeScript
   source its package ships (\`apps/api/build.mjs\`): its published dist turns every object spread into
   an \`_objectSpread2\` helper call, and tRPC spreads its options at every middleware step. With the
-  dist, tRPC private was about 0.55 × REST private; with the source, 0.74 to 0.84 × over the runs.
+  dist, tRPC private was about 0.55 × REST private; with the source, 0.74 to 0.82 × over full runs.
 - **tRPC private versus tRPC public** is one more step of tRPC's middleware chain (\`protectedProcedure\`:
   its options copied twice, the context merged, two more async frames) on top of the same cached
   verification REST does. tRPC private is also the least steady row: the privateScoped and batch rows

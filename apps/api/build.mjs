@@ -6,7 +6,7 @@
 // Node versions this project supports. Its dist is compiled for older runtimes: object spread
 // becomes a helper (`_objectSpread2`) that copies property by property, and tRPC spreads its options
 // in every middleware step. `pnpm bench` measured tRPC private at about 0.55 × REST private with the
-// dist and 0.74-0.84 × with the source. Types still come from its published .d.ts files.
+// dist and 0.74-0.82 × with the source (full runs). Types still come from its published .d.ts files.
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
