@@ -55,19 +55,21 @@ export const verifierConfigSchema = z.object({
 });
 
 export type VerifierConfig = z.input<typeof verifierConfigSchema>;
-export type ResolvedVerifierConfig = z.output<typeof verifierConfigSchema>;
 
 const flag = z
   .enum(["true", "false", "1", "0", ""])
   .optional()
   .transform((value) => value === "true" || value === "1");
 
-const optionalNumber = (schema: z.ZodNumber) =>
+/** A number variable with the bounds of the verifier option it sets; unset means that option's default. */
+const optionalNumber = (option: z.ZodDefault<z.ZodNumber>) =>
   z
     .string()
     .optional()
     .transform((value) => (value === undefined || value === "" ? undefined : Number(value)))
-    .pipe(schema.optional());
+    .pipe(option.unwrap().optional());
+
+const options = verifierConfigSchema.shape;
 
 /**
  * The environment variables this package owns. Apps merge it into their own `env.ts` schema and
@@ -95,11 +97,11 @@ export const authEnvSchema = z.object({
         .array(z.enum(ALLOWED_ALGORITHMS, { error: `must list only ${ALLOWED_ALGORITHMS.join(", ")}` }))
         .min(1),
     ),
-  AUTH_CLOCK_TOLERANCE: optionalNumber(z.number().int().min(0).max(300)),
+  AUTH_CLOCK_TOLERANCE: optionalNumber(options.clockTolerance),
   AUTH_STRICT_AT_JWT: flag,
-  AUTH_JWKS_TIMEOUT_MS: optionalNumber(z.number().int().min(100).max(60_000)),
-  AUTH_JWKS_COOLDOWN_MS: optionalNumber(z.number().int().min(0).max(3_600_000)),
-  AUTH_TOKEN_CACHE_SIZE: optionalNumber(z.number().int().min(0).max(1_000_000)),
+  AUTH_JWKS_TIMEOUT_MS: optionalNumber(options.fetchTimeoutMs),
+  AUTH_JWKS_COOLDOWN_MS: optionalNumber(options.fetchCooldownMs),
+  AUTH_TOKEN_CACHE_SIZE: optionalNumber(options.tokenCacheSize),
 });
 
 export type AuthEnv = z.output<typeof authEnvSchema>;

@@ -1,15 +1,12 @@
-export { MAX_AUTHORIZATION_HEADER_LENGTH, parseAuthorizationHeader } from "./authorization-header";
-export { type AccessTokenClaims, accessTokenClaimsSchema } from "./claims";
+export { parseAuthorizationHeader } from "./authorization-header";
+export type { AccessTokenClaims } from "./claims";
 export {
-  ALLOWED_ALGORITHMS,
   type AuthEnv,
   authEnvSchema,
-  issuerUrlSchema,
   requireIssuerVariable,
   type SigningAlgorithm,
   type VerifierConfig,
   verifierConfigFromEnv,
-  verifierConfigSchema,
 } from "./config";
 export * from "./errors";
 export type { AuthLogger } from "./key-set";

@@ -15,11 +15,9 @@ export interface IssuerKeySetOptions {
   logger?: AuthLogger | undefined;
 }
 
-/** Signing-key lookup for `jwtVerify`, plus counters for tests, logs and benchmarks. */
+/** Signing-key lookup for `jwtVerify`, and a version for the verified-token cache. */
 export interface IssuerKeySet {
   getKey: JWTVerifyGetKey;
-  /** How many discovery and JWKS requests were sent (successful or not). */
-  readonly fetchCount: number;
   /** Goes up each time a key set arrives from the issuer; tokens verified before then may use retired keys. */
   readonly version: number;
 }
@@ -39,16 +37,15 @@ const silentLogger: AuthLogger = { info() {}, warn() {} };
 export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
   const logger = options.logger ?? silentLogger;
   const failureBackoffMs = Math.min(FAILURE_BACKOFF_MS, options.fetchCooldownMs);
-  let fetchCount = 0;
+  const retryAfterSeconds = Math.ceil(failureBackoffMs / 1000);
   let version = 0;
   let failedUntil = 0;
   let keySet: Promise<JWTVerifyGetKey> | undefined;
 
-  /** Every request to the issuer goes through here: counted, logged, timed out, backed off. */
+  /** Every request to the issuer goes through here: logged, timed out, backed off. */
   async function fetchFromIssuer(url: string, init: RequestInit = {}): Promise<Response> {
     const waitMs = failedUntil - Date.now();
     if (waitMs > 0) throw new KeySetUnavailable(Math.ceil(waitMs / 1000));
-    fetchCount += 1;
     const started = performance.now();
     const signal = init.signal ?? AbortSignal.timeout(options.fetchTimeoutMs);
     try {
@@ -64,7 +61,7 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
         { url, reason, durationMs: Math.round(performance.now() - started) },
         "issuer key fetch failed",
       );
-      throw new KeySetUnavailable(Math.ceil(failureBackoffMs / 1000), { cause });
+      throw new KeySetUnavailable(retryAfterSeconds, { cause });
     }
   }
 
@@ -80,7 +77,7 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
           { expected: options.issuer, found: metadata.issuer },
           "discovery document names another issuer; check AUTH_ISSUER / AUTHOK_DOMAIN",
         );
-        throw new KeySetUnavailable(Math.ceil(failureBackoffMs / 1000));
+        throw new KeySetUnavailable(retryAfterSeconds);
       }
       if (typeof metadata.jwks_uri === "string") return new URL(metadata.jwks_uri);
     }
@@ -118,15 +115,12 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
         { reason: error instanceof Error ? error.message : String(error) },
         "issuer key set unusable",
       );
-      throw new KeySetUnavailable(Math.ceil(failureBackoffMs / 1000), { cause: error });
+      throw new KeySetUnavailable(retryAfterSeconds, { cause: error });
     }
   };
 
   return {
     getKey,
-    get fetchCount() {
-      return fetchCount;
-    },
     get version() {
       return version;
     },

@@ -17,7 +17,7 @@ let validToken: string;
 
 beforeAll(async () => {
   issuer = await startTestIssuer();
-  verifier = createAccessTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience });
+  verifier = createAccessTokenVerifier(issuer.verifierConfig);
   stranger = await createSigningKey();
   validToken = await issuer.sign();
   await verifier.verify(validToken); // warm the key cache

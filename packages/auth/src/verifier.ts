@@ -1,4 +1,4 @@
-import { decodeProtectedHeader, errors, jwtVerify } from "jose";
+import { decodeProtectedHeader, errors, type JWTVerifyOptions, jwtVerify } from "jose";
 import { MAX_AUTHORIZATION_HEADER_LENGTH } from "./authorization-header";
 import { type AccessTokenClaims, accessTokenClaimsSchema, RFC9068_REQUIRED_CLAIMS } from "./claims";
 import { type VerifierConfig, verifierConfigSchema } from "./config";
@@ -23,8 +23,6 @@ export interface VerifiedAccessToken {
 export interface AccessTokenVerifier {
   /** Resolves with the verified token or rejects with an {@link AuthError}; never anything else. */
   verify(token: string): Promise<VerifiedAccessToken>;
-  /** How many requests the verifier has sent to the issuer (discovery and JWKS). */
-  readonly issuerFetchCount: number;
 }
 
 /**
@@ -42,6 +40,14 @@ export function createAccessTokenVerifier(
   const resolved = verifierConfigSchema.parse(config);
   const keySet = createIssuerKeySet({ ...resolved, logger: options.logger });
   const algorithms = new Set<string>(resolved.algorithms);
+  const verifyOptions: JWTVerifyOptions = {
+    issuer: resolved.issuer,
+    audience: resolved.audience,
+    algorithms: resolved.algorithms,
+    clockTolerance: resolved.clockTolerance,
+    requiredClaims: resolved.strictAccessTokenProfile ? [...RFC9068_REQUIRED_CLAIMS] : ["exp"],
+    ...(resolved.strictAccessTokenProfile ? { typ: "at+jwt" } : {}),
+  };
 
   async function verify(token: string): Promise<VerifiedAccessToken> {
     if (token.length > MAX_AUTHORIZATION_HEADER_LENGTH) {
@@ -58,14 +64,7 @@ export function createAccessTokenVerifier(
     if (typeof header.kid !== "string" || header.kid === "") throw new SigningKeyNotFound();
 
     try {
-      const { payload } = await jwtVerify(token, keySet.getKey, {
-        issuer: resolved.issuer,
-        audience: resolved.audience,
-        algorithms: resolved.algorithms,
-        clockTolerance: resolved.clockTolerance,
-        requiredClaims: resolved.strictAccessTokenProfile ? [...RFC9068_REQUIRED_CLAIMS] : ["exp"],
-        ...(resolved.strictAccessTokenProfile ? { typ: "at+jwt" } : {}),
-      });
+      const { payload } = await jwtVerify(token, keySet.getKey, verifyOptions);
       // jose checks a future `iat` only together with maxTokenAge; a token from the future is refused here.
       const now = Math.floor(Date.now() / 1000);
       if (typeof payload.iat === "number" && payload.iat > now + resolved.clockTolerance) {
@@ -85,9 +84,6 @@ export function createAccessTokenVerifier(
       maxEntries: resolved.tokenCacheSize,
       keySetGeneration: () => keySet.version,
     }),
-    get issuerFetchCount() {
-      return keySet.fetchCount;
-    },
   };
 }
 

@@ -22,11 +22,7 @@ describe("the key set under faults", () => {
   it("times out a slow issuer with a clear 503 instead of hanging", async () => {
     const issuer = await issuerForTest();
     issuer.delayMs = 3000;
-    const verifier = createAccessTokenVerifier({
-      issuer: issuer.issuer,
-      audience: issuer.audience,
-      fetchTimeoutMs: 200,
-    });
+    const verifier = createAccessTokenVerifier({ ...issuer.verifierConfig, fetchTimeoutMs: 200 });
     const started = Date.now();
     expect(await authOutcome(verifier.verify(await issuer.sign()))).toBe("jwks_unavailable");
     expect(Date.now() - started).toBeLessThan(2000);
@@ -34,11 +30,7 @@ describe("the key set under faults", () => {
 
   it("keeps cached tokens through failed fetches: only a key set that arrives makes them stale", async () => {
     const issuer = await issuerForTest();
-    const verifier = createAccessTokenVerifier({
-      issuer: issuer.issuer,
-      audience: issuer.audience,
-      fetchCooldownMs: 0,
-    });
+    const verifier = createAccessTokenVerifier({ ...issuer.verifierConfig, fetchCooldownMs: 0 });
     const token = await issuer.sign();
     await verifier.verify(token); // the first key set arrives during this verification
     const first = await verifier.verify(token);
@@ -53,7 +45,7 @@ describe("the key set under faults", () => {
 
   it("keeps accepting tokens signed with cached keys while the issuer is down", async () => {
     const issuer = await issuerForTest();
-    const verifier = createAccessTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience });
+    const verifier = createAccessTokenVerifier(issuer.verifierConfig);
     await verifier.verify(await issuer.sign());
     const token = await issuer.sign({ sub: "later" });
     await issuer.close();
@@ -65,11 +57,7 @@ describe("the key set under faults", () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     const issuer = await issuerForTest();
     issuer.failing = true;
-    const verifier = createAccessTokenVerifier({
-      issuer: issuer.issuer,
-      audience: issuer.audience,
-      fetchCooldownMs: 30_000,
-    });
+    const verifier = createAccessTokenVerifier({ ...issuer.verifierConfig, fetchCooldownMs: 30_000 });
     const token = await issuer.sign();
 
     const error = await verifier.verify(token).catch((e: unknown) => e);
@@ -92,11 +80,7 @@ describe("the key set under faults", () => {
   it("refetches at most once per cooldown window for a flood of unknown kids", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     const issuer = await issuerForTest();
-    const verifier = createAccessTokenVerifier({
-      issuer: issuer.issuer,
-      audience: issuer.audience,
-      fetchCooldownMs: 30_000,
-    });
+    const verifier = createAccessTokenVerifier({ ...issuer.verifierConfig, fetchCooldownMs: 30_000 });
     await verifier.verify(await issuer.sign());
     const flood = () =>
       Promise.all(
@@ -116,11 +100,7 @@ describe("the key set under faults", () => {
   it("accepts a token signed with a new key after rotation, once the cooldown allows a refetch", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     const issuer = await issuerForTest();
-    const verifier = createAccessTokenVerifier({
-      issuer: issuer.issuer,
-      audience: issuer.audience,
-      fetchCooldownMs: 30_000,
-    });
+    const verifier = createAccessTokenVerifier({ ...issuer.verifierConfig, fetchCooldownMs: 30_000 });
     await verifier.verify(await issuer.sign());
     await issuer.rotate();
     vi.setSystemTime(Date.now() + 31_000);
@@ -147,10 +127,7 @@ describe("the key set under faults", () => {
       warn: (details: object, message: string) =>
         lines.push({ level: "warn", message, details: { ...details } }),
     };
-    const verifier = createAccessTokenVerifier(
-      { issuer: issuer.issuer, audience: issuer.audience, fetchCooldownMs: 0 },
-      { logger },
-    );
+    const verifier = createAccessTokenVerifier({ ...issuer.verifierConfig, fetchCooldownMs: 0 }, { logger });
     const token = await issuer.sign();
     await verifier.verify(token);
     expect(lines.map((line) => [line.level, line.message, line.details.url, line.details.status])).toEqual([

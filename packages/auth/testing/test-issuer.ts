@@ -33,6 +33,8 @@ export interface TestIssuer {
   /** `http://127.0.0.1:<port>/` */
   readonly issuer: string;
   readonly audience: string;
+  /** `{ issuer, audience }`: what a verifier needs to accept this issuer's tokens. */
+  readonly verifierConfig: { issuer: string; audience: string };
   readonly jwksUri: string;
   /** Requests served so far, by document. */
   readonly requests: { discovery: number; jwks: number };
@@ -40,8 +42,6 @@ export interface TestIssuer {
   readonly currentKey: SigningKey;
   /** Signs an access token with the current key; claims default to a valid one-hour token. */
   sign(claims?: JWTPayload, options?: SignOptions): Promise<string>;
-  /** Makes a key that is not published (yet). */
-  createKey(): Promise<SigningKey>;
   /** Publishes a new key and signs with it from now on; the old one stays published unless `retireOld`. */
   rotate(options?: { retireOld?: boolean }): Promise<SigningKey>;
   /** Every response waits this long first. */
@@ -55,6 +55,7 @@ export interface TestIssuer {
 
 let kidCounter = 0;
 
+/** A key pair with a unique kid; one made outside an issuer is published nowhere (to forge tokens). */
 export async function createSigningKey(alg = "RS256"): Promise<SigningKey> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
   kidCounter += 1;
@@ -101,6 +102,7 @@ export async function startTestIssuer(
   const state: TestIssuer = {
     issuer,
     audience,
+    verifierConfig: { issuer, audience },
     jwksUri: `${issuer}.well-known/jwks.json`,
     requests,
     delayMs: 0,
@@ -132,7 +134,6 @@ export async function startTestIssuer(
         })
         .sign(key.privateKey);
     },
-    createKey: () => createSigningKey(),
     async rotate({ retireOld = false } = {}) {
       const next = await createSigningKey();
       published = retireOld ? [next] : [...published, next];
