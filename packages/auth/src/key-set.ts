@@ -31,7 +31,8 @@ const silentLogger: AuthLogger = { info() {}, warn() {} };
  * The issuer's signing keys, found lazily through OpenID discovery (falling back to
  * `<issuer>.well-known/jwks.json`) and cached for the life of the process with `jose`'s remote key
  * set. Nothing is fetched until the first token arrives, so the API starts while the issuer is
- * down. A failed fetch is never cached: the next request after a short backoff tries again.
+ * down. A failure (issuer unreachable or 5xx, a discovery document naming another issuer, an
+ * unusable key set) is never cached: the next request after a short backoff tries again.
  * An unknown `kid` triggers at most one refetch per cooldown window.
  */
 export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
@@ -41,6 +42,12 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
   let version = 0;
   let failedUntil = 0;
   let keySet: Promise<JWTVerifyGetKey> | undefined;
+
+  /** Any failure to get usable keys: later requests fail fast until the backoff ends. */
+  function backOff(cause?: unknown): KeySetUnavailable {
+    failedUntil = Date.now() + failureBackoffMs;
+    return new KeySetUnavailable(retryAfterSeconds, { cause });
+  }
 
   /** Every request to the issuer goes through here: logged, timed out, backed off. */
   async function fetchFromIssuer(url: string, init: RequestInit = {}): Promise<Response> {
@@ -55,13 +62,12 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
       logger.info(details, "issuer key fetch");
       return response;
     } catch (cause) {
-      failedUntil = Date.now() + failureBackoffMs;
       const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
       logger.warn(
         { url, reason, durationMs: Math.round(performance.now() - started) },
         "issuer key fetch failed",
       );
-      throw new KeySetUnavailable(retryAfterSeconds, { cause });
+      throw backOff(cause);
     }
   }
 
@@ -77,7 +83,7 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
           { expected: options.issuer, found: metadata.issuer },
           "discovery document names another issuer; check AUTH_ISSUER / AUTHOK_DOMAIN",
         );
-        throw new KeySetUnavailable(retryAfterSeconds);
+        throw backOff();
       }
       if (typeof metadata.jwks_uri === "string") return new URL(metadata.jwks_uri);
     }
@@ -115,7 +121,7 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
         { reason: error instanceof Error ? error.message : String(error) },
         "issuer key set unusable",
       );
-      throw new KeySetUnavailable(retryAfterSeconds, { cause: error });
+      throw backOff(error);
     }
   };
 

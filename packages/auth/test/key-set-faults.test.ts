@@ -114,8 +114,20 @@ describe("the key set under faults", () => {
       issuer: issuer.issuer.replace("127.0.0.1", "localhost"),
       audience: issuer.audience,
     });
-    expect(await authOutcome(verifier.verify(await issuer.sign()))).toBe("jwks_unavailable");
-    expect(issuer.requests.jwks).toBe(0);
+    const token = await issuer.sign();
+    for (let i = 0; i < 5; i += 1) expect(await authOutcome(verifier.verify(token))).toBe("jwks_unavailable");
+    // One look at the document, then the same backoff as an unreachable issuer.
+    expect(issuer.requests).toEqual({ discovery: 1, jwks: 0 });
+  });
+
+  it("backs off after a key set it cannot use, as after an unreachable issuer", async () => {
+    const issuer = await issuerForTest();
+    // The discovery document is JSON but not a JWKS.
+    const jwksUri = `${issuer.issuer}.well-known/openid-configuration`;
+    const verifier = createAccessTokenVerifier({ ...issuer.verifierConfig, jwksUri });
+    const token = await issuer.sign();
+    for (let i = 0; i < 5; i += 1) expect(await authOutcome(verifier.verify(token))).toBe("jwks_unavailable");
+    expect(issuer.requests).toEqual({ discovery: 1, jwks: 0 });
   });
 
   it("logs each fetch from the issuer and its outcome, without tokens", async () => {
