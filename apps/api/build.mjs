@@ -1,6 +1,6 @@
 // Bundles the API and its workspace packages (which export TypeScript source) into dist/server.js
-// (or the file given as the first argument); third-party dependencies stay external and load from
-// node_modules, except @trpc/server.
+// (or the file given as the first argument). The API's own dependencies stay external and load from
+// node_modules, except @trpc/server; what only the workspace packages depend on (jose) is bundled.
 //
 // @trpc/server is compiled from the TypeScript source it publishes (its package's src/), for the
 // Node versions this project supports. Its dist is compiled for older runtimes: object spread

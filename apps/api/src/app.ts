@@ -38,7 +38,7 @@ export async function buildApp({
     setSecurityHeaders(request.raw, reply.raw, (error) => done(error as Error | undefined)),
   );
   await app.register(cors, {
-    origin: corsOrigins === "*" ? "*" : corsOrigins,
+    origin: corsOrigins,
     methods: ["GET", "POST", "OPTIONS"],
     allowedHeaders: ["Content-Type", "Authorization"],
     exposedHeaders: ["WWW-Authenticate", "Retry-After"],

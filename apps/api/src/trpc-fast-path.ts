@@ -8,8 +8,9 @@
  * adapter uses (`callTRPCProcedure`, the router's error formatter, `getHTTPStatusCodeFromError`,
  * `transformTRPCResponse`) and the same headers, and leaves every other request (batches, input,
  * POST, streaming, unknown paths) to the official adapter. `test/trpc-fast-path.test.ts` checks that
- * both answer alike: status, body and headers byte for byte, except that the content type carries
- * `charset=utf-8`, as every other JSON answer of this API does.
+ * both answer with the same status, the same body byte for byte and the same Content-Type, Vary,
+ * WWW-Authenticate, Retry-After and X-Content-Type-Options headers, except that the content type
+ * carries `charset=utf-8`, as every other JSON answer of this API does.
  */
 import {
   callTRPCProcedure,
@@ -81,8 +82,8 @@ export function createTrpcFastPath(options: TrpcFastPathOptions) {
       const shape = getErrorShape({ config, error, type: "query", path, input: undefined, ctx });
       body = transformTRPCResponse(config, { error: shape });
     }
-    // A string body goes out in one write with the headers (a Buffer costs a second one); Fastify
-    // then labels it `application/json; charset=utf-8`, as it does the REST mirrors' answers.
+    // Node joins a string body to the headers in one chunk (a Buffer goes out as a second one);
+    // Fastify then labels it `application/json; charset=utf-8`, as it does the REST mirrors' answers.
     return reply
       .code(status)
       .headers({ ...headers, "content-type": "application/json", vary })

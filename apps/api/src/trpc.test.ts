@@ -1,4 +1,4 @@
-import { InsufficientScope, TokenExpired, type VerifiedAccessToken } from "@quickstart/auth";
+import { InsufficientScope, readScopes, TokenExpired, type VerifiedAccessToken } from "@quickstart/auth";
 import { TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";
 import { MESSAGES } from "./messages";
@@ -12,7 +12,7 @@ function callerWith(claims: VerifiedAccessToken["claims"] | Error) {
     createContextInner({
       authenticate: async () => {
         if (claims instanceof Error) throw claims;
-        return { claims, scopes: new Set(claims.scope?.split(" ")) };
+        return { claims, scopes: readScopes(claims) };
       },
     }),
   );

@@ -50,15 +50,13 @@ export function createFastifyContextFactory(verifier: AccessTokenVerifier) {
   };
 }
 
-export type Context = ContextInner;
-
 /**
  * 2. INITIALIZATION
  *
  * The error formatter puts the quickstart's `{ code, description }` in `error.data.auth`, typed
  * for clients, and never sends a stack trace or an internal error's message.
  */
-const t = initTRPC.context<Context>().create({
+const t = initTRPC.context<ContextInner>().create({
   isDev: false,
   errorFormatter({ shape, error }) {
     const auth = error.cause instanceof AuthError ? error.cause.toJSON() : null;

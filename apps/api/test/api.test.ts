@@ -3,29 +3,22 @@
  * the real API listening on a port, REST through fetch and tRPC through the real @trpc/client.
  * Every row runs on all the protected endpoints, REST and tRPC.
  */
-import { type AccessTokenVerifier, createAccessTokenVerifier } from "@quickstart/auth";
 import { startTestIssuer, type TestIssuer } from "@quickstart/auth/testing";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import type { FastifyInstance } from "fastify";
 import { base64url } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildApp } from "../src/app";
 import { MESSAGES } from "../src/messages";
 import type { AppRouter } from "../src/root";
+import { buildAppFor } from "./build-app-for";
 
 let issuer: TestIssuer;
-let verifier: AccessTokenVerifier;
 let app: FastifyInstance;
 let baseUrl: string;
 
 beforeAll(async () => {
   issuer = await startTestIssuer();
-  verifier = createAccessTokenVerifier({
-    issuer: issuer.issuer,
-    audience: issuer.audience,
-    fetchCooldownMs: 0,
-  });
-  app = await buildApp({ verifier });
+  app = await buildAppFor(issuer);
   baseUrl = await app.listen({ host: "127.0.0.1", port: 0 });
 });
 afterAll(async () => {
@@ -225,7 +218,7 @@ describe("the API", () => {
   });
 
   it("restricts CORS to CORS_ORIGINS when given", async () => {
-    const restricted = await buildApp({ verifier, corsOrigins: ["https://app.example"] });
+    const restricted = await buildAppFor(issuer, { corsOrigins: ["https://app.example"] });
     const preflight = (origin: string) =>
       restricted.inject({
         method: "OPTIONS",
@@ -241,13 +234,7 @@ describe("the API", () => {
 
   it("fetches the key set once for many requests, and picks up a rotated key", async () => {
     const local = await startTestIssuer();
-    const localApp = await buildApp({
-      verifier: createAccessTokenVerifier({
-        issuer: local.issuer,
-        audience: local.audience,
-        fetchCooldownMs: 0,
-      }),
-    });
+    const localApp = await buildAppFor(local);
     const authorization = `Bearer ${await local.sign()}`;
     for (let i = 0; i < 25; i += 1) {
       const response = await localApp.inject({ url: "/api/private", headers: { authorization } });

@@ -11,6 +11,7 @@ import type { FastifyInstance } from "fastify";
 import { base64url, CompactSign, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../src/app";
+import { buildAppFor } from "./build-app-for";
 
 let issuer: TestIssuer;
 let app: FastifyInstance;
@@ -19,7 +20,7 @@ const logLines: string[] = [];
 
 beforeAll(async () => {
   issuer = await startTestIssuer();
-  const config = { issuer: issuer.issuer, audience: issuer.audience };
+  const config = issuer.verifierConfig;
   const logStream = new Writable({
     write(chunk, _encoding, done) {
       logLines.push(String(chunk));
@@ -154,13 +155,7 @@ describe("the issuer's outage, as the client sees it", () => {
   it("answers 503 jwks_unavailable with Retry-After on REST and tRPC, then recovers", async () => {
     const down = await startTestIssuer();
     down.failing = true;
-    const outageApp = await buildApp({
-      verifier: createAccessTokenVerifier({
-        issuer: down.issuer,
-        audience: down.audience,
-        fetchCooldownMs: 0,
-      }),
-    });
+    const outageApp = await buildAppFor(down);
     const authorization = `Bearer ${await down.sign()}`;
     for (const path of PATHS) {
       const result = await statusAndCode(outageApp, path, authorization);

@@ -1,5 +1,5 @@
 /**
- * The production bundle, as `pnpm start:api` runs it: built by build.mjs (which compiles
+ * The production bundle that `pnpm start:api` runs: built by build.mjs (which compiles
  * @trpc/server from its source, unlike these tests' in-process app), started as its own process on
  * 127.0.0.1, and called over HTTP through REST, tRPC's httpLink (the fast path) and httpBatchLink
  * (the official adapter).
@@ -14,8 +14,9 @@ import { MESSAGES } from "../src/messages";
 import type { AppRouter } from "../src/root";
 
 const apiDir = join(import.meta.dirname, "..");
-// Inside apps/api, so the bundle's external dependencies resolve from its node_modules.
-const outDir = join(apiDir, "dist", `bundle-test-${process.pid}`);
+// Next to dist/server.js, so its external dependencies resolve from apps/api/node_modules and it
+// looks for the root .env where the real bundle does.
+const bundle = join(apiDir, "dist", `server.bundle-test-${process.pid}.js`);
 
 let issuer: TestIssuer;
 let api: ChildProcess;
@@ -39,9 +40,9 @@ function startBundle(entry: string, env: NodeJS.ProcessEnv): Promise<string> {
 }
 
 beforeAll(async () => {
-  execFileSync(process.execPath, ["build.mjs", join(outDir, "server.js")], { cwd: apiDir, stdio: "pipe" });
+  execFileSync(process.execPath, ["build.mjs", bundle], { cwd: apiDir, stdio: "pipe" });
   issuer = await startTestIssuer();
-  baseUrl = await startBundle(join(outDir, "server.js"), {
+  baseUrl = await startBundle(bundle, {
     PATH: process.env.PATH,
     AUTH_ISSUER: issuer.issuer,
     API_AUDIENCE: issuer.audience,
@@ -58,7 +59,7 @@ afterAll(async () => {
     await exited;
   }
   await issuer?.close();
-  rmSync(outDir, { recursive: true, force: true });
+  for (const file of [bundle, `${bundle}.map`]) rmSync(file, { force: true });
 });
 
 const client = (
@@ -80,14 +81,14 @@ async function outcome(call: Promise<{ message: string }>): Promise<string> {
 
 describe("the production bundle", () => {
   it("holds @trpc/server compiled from its source, with native object spread", () => {
-    const bundle = readFileSync(join(outDir, "server.js"), "utf8");
-    expect(bundle).toContain("node_modules/@trpc/server/src/");
-    expect(bundle, "tRPC's dist helper is in the bundle: see build.mjs").not.toContain("_objectSpread2");
+    const source = readFileSync(bundle, "utf8");
+    expect(source).toContain("node_modules/@trpc/server/src/");
+    expect(source, "tRPC's dist helper is in the bundle: see build.mjs").not.toContain("_objectSpread2");
   });
 
   it("refuses to start without its configuration, naming each missing variable, without a stack", () => {
     // Empty values count as unset and keep a developer's .env from filling them in.
-    const run = spawnSync(process.execPath, [join(outDir, "server.js")], {
+    const run = spawnSync(process.execPath, [bundle], {
       cwd: apiDir,
       env: { PATH: process.env.PATH, API_AUDIENCE: "", AUTHOK_DOMAIN: "", AUTH_ISSUER: "" },
       encoding: "utf8",

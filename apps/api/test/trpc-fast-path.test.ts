@@ -2,11 +2,10 @@
  * The tRPC fast path (src/trpc-fast-path.ts) must answer exactly as the official adapter does:
  * the same request goes to an app with it and to one without it, and the answers are compared.
  */
-import { createAccessTokenVerifier } from "@quickstart/auth";
 import { startTestIssuer, type TestIssuer } from "@quickstart/auth/testing";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildApp } from "../src/app";
+import { buildAppFor } from "./build-app-for";
 
 let issuer: TestIssuer;
 let down: TestIssuer;
@@ -19,12 +18,10 @@ beforeAll(async () => {
   issuer = await startTestIssuer();
   down = await startTestIssuer();
   down.failing = true;
-  const verifierFor = (on: TestIssuer) =>
-    createAccessTokenVerifier({ issuer: on.issuer, audience: on.audience, fetchCooldownMs: 0 });
-  fast = await buildApp({ verifier: verifierFor(issuer) });
-  official = await buildApp({ verifier: verifierFor(issuer), trpcFastPath: false });
-  fastDown = await buildApp({ verifier: verifierFor(down) });
-  officialDown = await buildApp({ verifier: verifierFor(down), trpcFastPath: false });
+  fast = await buildAppFor(issuer);
+  official = await buildAppFor(issuer, { trpcFastPath: false });
+  fastDown = await buildAppFor(down);
+  officialDown = await buildAppFor(down, { trpcFastPath: false });
 });
 afterAll(async () => {
   await Promise.all([fast, official, fastDown, officialDown].map((app) => app.close()));
