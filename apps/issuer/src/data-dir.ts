@@ -1,10 +1,10 @@
-import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { JWK } from "oidc-provider";
 
 /** The demo machine-to-machine client's id; its secret is generated on first start. */
-export const MACHINE_CLIENT_ID = "quickstart-m2m";
+const MACHINE_CLIENT_ID = "quickstart-m2m";
 
 /** Credentials of a confidential client. */
 export interface ClientCredentials {
@@ -14,7 +14,7 @@ export interface ClientCredentials {
 
 /** Everything the issuer must keep across restarts so that issued tokens and sessions stay valid. */
 export interface IssuerSecrets {
-  /** Private signing keys (RSA 2048, RS256, with `kid`). */
+  /** Private signing keys (RSA 2048, RS256); oidc-provider derives each `kid` (RFC 7638 thumbprint). */
   signingKeys: { keys: JWK[] };
   /** Keys that sign the issuer's cookies. */
   cookieKeys: string[];
@@ -83,12 +83,5 @@ async function loadOrCreate<T>(path: string, create: () => T): Promise<T> {
 
 function generateSigningKey(): JWK {
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  const jwk = privateKey.export({ format: "jwk" });
-  return { ...jwk, kid: thumbprint(jwk), alg: "RS256", use: "sig" } as JWK;
-}
-
-/** RFC 7638 JWK thumbprint of an RSA key: a stable, unique `kid`. */
-function thumbprint(jwk: { e?: string; n?: string }): string {
-  const canonical = JSON.stringify({ e: jwk.e, kty: "RSA", n: jwk.n });
-  return createHash("sha256").update(canonical).digest("base64url");
+  return { ...privateKey.export({ format: "jwk" }), alg: "RS256", use: "sig" } as JWK;
 }

@@ -11,7 +11,7 @@ export interface DemoUser {
 }
 
 /** `alice` may read messages; `bob` may sign in but is never granted `read:messages`. */
-export const DEMO_USERS: readonly DemoUser[] = [
+const DEMO_USERS: readonly DemoUser[] = [
   { username: "alice", password: "wonderland", name: "Alice Liddell", permissions: ["read:messages"] },
   { username: "bob", password: "builder", name: "Bob the Builder", permissions: [] },
 ];

@@ -4,16 +4,17 @@ import { z } from "zod";
 /** `<repo root>/.data/issuer`: git-ignored, so generated keys and secrets never get committed. */
 export const DEFAULT_DATA_DIR = fileURLToPath(new URL("../../../.data/issuer", import.meta.url));
 
-const originSchema = z.string().refine((value) => URL.parse(value)?.origin === value.replace(/\/$/, ""), {
+const originSchema = z.string().refine((value) => URL.parse(value)?.origin === value, {
   message: "must be a comma-separated list of origins such as http://localhost:3000",
 });
+const PORT_MESSAGE = "must be a port number (0-65535)";
 
 const issuerEnvSchema = z.object({
   ISSUER_PORT: z.coerce
-    .number({ message: "must be a port number (0-65535)" })
-    .int("must be a port number (0-65535)")
-    .min(0, "must be a port number (0-65535)")
-    .max(65535, "must be a port number (0-65535)")
+    .number({ message: PORT_MESSAGE })
+    .int(PORT_MESSAGE)
+    .min(0, PORT_MESSAGE)
+    .max(65535, PORT_MESSAGE)
     .default(3020),
   API_AUDIENCE: z
     .url({ message: "must be an absolute URI such as https://quickstarts/api" })
@@ -25,13 +26,10 @@ const issuerEnvSchema = z.object({
       value
         .split(",")
         .map((origin) => origin.trim())
-        .filter(Boolean),
+        .filter(Boolean)
+        .map((origin) => origin.replace(/\/$/, "")),
     )
-    .pipe(
-      z
-        .array(originSchema.transform((origin) => origin.replace(/\/$/, "")))
-        .min(1, "must name at least one origin"),
-    ),
+    .pipe(z.array(originSchema).min(1, "must name at least one origin")),
   ISSUER_DATA_DIR: z.string().min(1).default(DEFAULT_DATA_DIR),
   ALLOW_DEV_ISSUER_IN_PRODUCTION: z
     .enum(["true", "false"], { message: 'must be "true" or "false"' })

@@ -1,5 +1,4 @@
-export { type ClientCredentials, MACHINE_CLIENT_ID, readMachineClient } from "./data-dir";
-export { DEMO_USERS, type DemoUser } from "./demo-users";
+export { type ClientCredentials, readMachineClient } from "./data-dir";
 export {
   DEFAULT_DATA_DIR,
   devIssuerRefusal,
@@ -7,5 +6,5 @@ export {
   IssuerEnvError,
   parseIssuerEnv,
 } from "./env";
-export { API_SCOPES, ROUTES, WEB_CLIENT_ID } from "./provider";
+export { WEB_CLIENT_ID } from "./provider";
 export { type IssuerLogger, type RunningIssuer, type StartIssuerOptions, startIssuer } from "./start-issuer";

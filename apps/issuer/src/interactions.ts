@@ -25,10 +25,11 @@ export interface InteractionOptions {
  * `POST /interaction/:uid/login` checks the credentials. Other paths go to the provider.
  */
 export function interactionRoutes({ provider, webOrigins, limiter, logger }: InteractionOptions): Middleware {
+  const headers = pageSecurityHeaders(webOrigins);
   return async (ctx, next) => {
     const match = INTERACTION_PATH.exec(ctx.path);
     if (!match) return next();
-    ctx.set(pageSecurityHeaders(webOrigins));
+    ctx.set(headers);
     try {
       const details = await provider.interactionDetails(ctx.req, ctx.res);
       // The cookie names the interaction in progress; an older tab's URL is out of date.

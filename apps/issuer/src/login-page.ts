@@ -19,7 +19,7 @@ code { font-size: 0.95em; }
 const STYLE_HASH = `'sha256-${createHash("sha256").update(STYLES).digest("base64")}'`;
 
 /** Escapes text for HTML element content and double-quoted attribute values. */
-export function escapeHtml(value: unknown): string {
+function escapeHtml(value: unknown): string {
   return String(value ?? "")
     .replaceAll("&", "&amp;")
     .replaceAll("<", "&lt;")

@@ -39,6 +39,9 @@ export interface ProviderOptions {
  */
 export function createProvider({ issuer, audience, webOrigins, secrets }: ProviderOptions): Provider {
   const appUris = webOrigins.map((origin) => `${origin}/`);
+  // The logout form ends up at the web app; the other pages have no form.
+  const logoutPageHeaders = pageSecurityHeaders(webOrigins);
+  const pageHeaders = pageSecurityHeaders([]);
 
   const configuration: Configuration = {
     clients: [
@@ -46,6 +49,7 @@ export function createProvider({ issuer, audience, webOrigins, secrets }: Provid
         client_id: WEB_CLIENT_ID,
         client_name: "Quickstart web app",
         application_type: "web",
+        // A public client: oidc-provider requires PKCE (S256) from it by default.
         token_endpoint_auth_method: "none",
         grant_types: ["authorization_code", "refresh_token"],
         response_types: ["code"],
@@ -64,11 +68,8 @@ export function createProvider({ issuer, audience, webOrigins, secrets }: Provid
       },
     ],
     jwks: secrets.signingKeys,
-    cookies: {
-      keys: secrets.cookieKeys,
-      long: { httpOnly: true, sameSite: "lax", signed: true },
-      short: { httpOnly: true, sameSite: "lax", signed: true },
-    },
+    // oidc-provider's cookies are HttpOnly and SameSite=Lax by default, and signed once there are keys.
+    cookies: { keys: secrets.cookieKeys },
     routes: ROUTES,
     scopes: ["openid", "profile", "offline_access"],
     claims: { openid: ["sub"], profile: ["name", "preferred_username"] },
@@ -81,8 +82,6 @@ export function createProvider({ issuer, audience, webOrigins, secrets }: Provid
       };
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-    // Public clients must use PKCE (S256 is the only method oidc-provider accepts).
-    pkce: { required: (_ctx, client) => client.clientAuthMethod === "none" },
     // The SPA renews with rotating refresh tokens (no third-party-cookie iframe); without
     // offline_access they end with the sign-in session.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed("refresh_token"),
@@ -117,7 +116,6 @@ export function createProvider({ issuer, audience, webOrigins, secrets }: Provid
           return {
             scope: API_SCOPES.join(" "),
             audience,
-            accessTokenTTL: HOUR,
             accessTokenFormat: "jwt",
             jwt: { sign: { alg: "RS256" } },
           };
@@ -126,26 +124,34 @@ export function createProvider({ issuer, audience, webOrigins, secrets }: Provid
       rpInitiatedLogout: {
         enabled: true,
         async logoutSource(ctx, form) {
-          ctx.set(pageSecurityHeaders(webOrigins));
-          ctx.type = "html";
-          ctx.body = renderLogoutPage(form, ctx.host);
+          sendPage(ctx, logoutPageHeaders, renderLogoutPage(form, ctx.host));
         },
         async postLogoutSuccessSource(ctx) {
-          ctx.set(pageSecurityHeaders([]));
-          ctx.type = "html";
-          ctx.body = renderMessagePage("Signed out", "You have been signed out. You can close this page.");
+          sendPage(
+            ctx,
+            pageHeaders,
+            renderMessagePage("Signed out", "You have been signed out. You can close this page."),
+          );
         },
       },
     },
-    async renderError(ctx: KoaContextWithOIDC, out) {
-      ctx.set(pageSecurityHeaders([]));
-      ctx.type = "html";
-      ctx.body = renderMessagePage("Sign-in failed", "Go back to the application and try again.", {
-        error: out.error,
-        error_description: out.error_description,
-      });
+    async renderError(ctx, out) {
+      sendPage(
+        ctx,
+        pageHeaders,
+        renderMessagePage("Sign-in failed", "Go back to the application and try again.", {
+          error: out.error,
+          error_description: out.error_description,
+        }),
+      );
     },
   };
 
   return new Provider(issuer, configuration);
+}
+
+function sendPage(ctx: KoaContextWithOIDC, headers: Record<string, string>, html: string) {
+  ctx.set(headers);
+  ctx.type = "html";
+  ctx.body = html;
 }

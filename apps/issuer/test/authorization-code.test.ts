@@ -3,6 +3,7 @@ import {
   AUDIENCE,
   authorizeUrl,
   browser,
+  openLoginPage,
   pkce,
   postToken,
   REDIRECT_URI,
@@ -19,14 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await issuer?.close();
 });
-
-async function openLoginPage() {
-  const client = browser(issuer);
-  const page = await client.follow(
-    await client.get(authorizeUrl(issuer, { code_challenge: pkce().challenge })),
-  );
-  return { client, page, loginPath: `${new URL(page.url).pathname}/login` };
-}
 
 describe("authorization code + PKCE for the SPA", () => {
   it("signs alice in and issues an API token with read:messages, plus an ID token and a refresh token", async () => {
@@ -92,12 +85,20 @@ describe("authorization code + PKCE for the SPA", () => {
     expect((await refresh(body.refresh_token as string)).status).toBe(400);
   });
 
-  it("lets the web origin call the token endpoint (CORS)", async () => {
-    const response = await fetch(`${issuer.url}oauth/token`, {
-      method: "OPTIONS",
-      headers: { origin: WEB_ORIGIN, "access-control-request-method": "POST" },
-    });
-    expect(response.headers.get("access-control-allow-origin")).toBe(WEB_ORIGIN);
+  it("lets the web origin, and no other, call the token endpoint (CORS)", async () => {
+    // A preflight is answered for any origin; the client's origin is checked on the request itself.
+    const call = (origin: string) =>
+      postToken(
+        issuer,
+        { grant_type: "refresh_token", client_id: "quickstart-spa", refresh_token: "unknown" },
+        { origin },
+      );
+    const allowed = await call(WEB_ORIGIN);
+    expect(allowed.headers.get("access-control-allow-origin")).toBe(WEB_ORIGIN);
+    expect(await allowed.json()).toMatchObject({ error: "invalid_grant" });
+    const foreign = await call("http://evil.example");
+    expect(foreign.headers.get("access-control-allow-origin")).toBeNull();
+    expect(await foreign.json()).toMatchObject({ error: "invalid_request" });
   });
 
   it("requires PKCE from the public client", async () => {
@@ -130,14 +131,9 @@ describe("authorization code + PKCE for the SPA", () => {
   });
 
   it("refuses a code exchange without the code_verifier", async () => {
-    const client = browser(issuer);
-    const { challenge } = pkce();
-    const page = await client.follow(await client.get(authorizeUrl(issuer, { code_challenge: challenge })));
+    const { client, loginPath } = await openLoginPage(issuer);
     const callback = await client.follow(
-      await client.postForm(`${new URL(page.url).pathname}/login`, {
-        username: "alice",
-        password: "wonderland",
-      }),
+      await client.postForm(loginPath, { username: "alice", password: "wonderland" }),
     );
     const code = new URL(callback.headers.get("location") ?? "").searchParams.get("code") ?? "";
     const response = await postToken(issuer, {
@@ -174,7 +170,7 @@ describe("the login page", () => {
   });
 
   it("says so on a wrong password, and escapes what it echoes", async () => {
-    const { client, loginPath } = await openLoginPage();
+    const { client, loginPath } = await openLoginPage(issuer);
     const response = await client.postForm(loginPath, { username: '<script>"x"</script>', password: "nope" });
     expect(response.status).toBe(401);
     const html = await response.text();
@@ -184,7 +180,7 @@ describe("the login page", () => {
   });
 
   it("limits failed attempts per username: the 6th within a minute gets 429", async () => {
-    const { client, loginPath } = await openLoginPage();
+    const { client, loginPath } = await openLoginPage(issuer);
     for (let attempt = 1; attempt <= 5; attempt++) {
       expect(
         (await client.postForm(loginPath, { username: "bob", password: `guess-${attempt}` })).status,
@@ -206,15 +202,8 @@ describe("the login page", () => {
 
 describe("sign-out", () => {
   it("shows a confirmation page with a working form, then returns to the app", async () => {
-    const client = browser(issuer);
-    const { challenge } = pkce();
-    const page = await client.follow(await client.get(authorizeUrl(issuer, { code_challenge: challenge })));
-    await client.follow(
-      await client.postForm(`${new URL(page.url).pathname}/login`, {
-        username: "alice",
-        password: "wonderland",
-      }),
-    );
+    const { client, loginPath } = await openLoginPage(issuer);
+    await client.follow(await client.postForm(loginPath, { username: "alice", password: "wonderland" }));
 
     const logout = await client.get(
       `oidc/logout?client_id=quickstart-spa&post_logout_redirect_uri=${encodeURIComponent(REDIRECT_URI)}`,

@@ -40,7 +40,7 @@ export async function startTestIssuer(options: Partial<StartIssuerOptions> = {})
 
 /** POSTs a form to the issuer's token endpoint. */
 export function postToken(
-  issuer: RunningIssuer,
+  issuer: Pick<RunningIssuer, "url">,
   params: Record<string, string>,
   headers: Record<string, string> = {},
 ) {
@@ -131,19 +131,24 @@ export function authorizeUrl(issuer: RunningIssuer, params: Record<string, strin
   return url.href;
 }
 
+/** A browser at the login page of a new authorization request; `verifier` is its PKCE verifier. */
+export async function openLoginPage(issuer: RunningIssuer, extra: Record<string, string> = {}) {
+  const client = browser(issuer);
+  const { verifier, challenge } = pkce();
+  const page = await client.follow(
+    await client.get(authorizeUrl(issuer, { code_challenge: challenge, ...extra })),
+  );
+  if (page.status !== 200) throw new Error(`expected the login page, got ${page.status}`);
+  return { client, page, verifier, loginPath: `${new URL(page.url).pathname}/login` };
+}
+
 /** The whole browser sign-in over HTTP; resolves the token response for the user. */
 export async function signIn(
   issuer: RunningIssuer,
   { username, password, extra = {} }: { username: string; password: string; extra?: Record<string, string> },
 ) {
-  const client = browser(issuer);
-  const { verifier, challenge } = pkce();
-  const loginPage = await client.follow(
-    await client.get(authorizeUrl(issuer, { code_challenge: challenge, ...extra })),
-  );
-  if (loginPage.status !== 200) throw new Error(`expected the login page, got ${loginPage.status}`);
-  const loginUrl = new URL(loginPage.url).pathname;
-  const callback = await client.follow(await client.postForm(`${loginUrl}/login`, { username, password }));
+  const { client, verifier, loginPath } = await openLoginPage(issuer, extra);
+  const callback = await client.follow(await client.postForm(loginPath, { username, password }));
   const location = new URL(callback.headers.get("location") ?? "");
   const code = location.searchParams.get("code");
   if (!code) throw new Error(`no code in ${location.href}`);

@@ -5,8 +5,8 @@ import { promisify } from "node:util";
 import { buildApp } from "@quickstart/api";
 import { createAccessTokenVerifier } from "@quickstart/auth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startIssuer } from "../src/index";
-import { AUDIENCE, postToken, signIn, startTestIssuer, tempDataDir, WEB_ORIGIN } from "./helpers";
+import type { RunningIssuer } from "../src/index";
+import { AUDIENCE, postToken, signIn, startTestIssuer, tempDataDir } from "./helpers";
 
 const run = promisify(execFile);
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
@@ -20,11 +20,8 @@ async function startApi(issuerUrl: string) {
   return { url, close: () => app.close() };
 }
 
-async function machineToken(issuer: {
-  url: string;
-  machineClient: { clientId: string; clientSecret: string };
-}) {
-  const response = await postToken(issuer as never, {
+async function machineToken(issuer: Pick<RunningIssuer, "url" | "machineClient">) {
+  const response = await postToken(issuer, {
     grant_type: "client_credentials",
     client_id: issuer.machineClient.clientId,
     client_secret: issuer.machineClient.clientSecret,
@@ -112,19 +109,12 @@ describe("with the real API", () => {
 describe("across an issuer restart with the same data directory", () => {
   it("a token issued before the restart is still accepted after it", async () => {
     const { dataDir, remove } = await tempDataDir();
-    const options = {
-      host: "127.0.0.1",
-      audience: AUDIENCE,
-      webOrigins: [WEB_ORIGIN],
-      dataDir,
-      logger: { info() {}, warn() {}, error() {} },
-    };
-    const first = await startIssuer({ ...options, port: 0 });
+    const first = await startTestIssuer({ dataDir });
     const token = await machineToken(first);
     await first.close();
 
     // Same port, so the same issuer identifier.
-    const second = await startIssuer({ ...options, port: first.port });
+    const second = await startTestIssuer({ dataDir, port: first.port });
     const api = await startApi(second.url);
     try {
       expect(second.machineClient).toEqual(first.machineClient);
