@@ -5,8 +5,8 @@ import { SessionPanel } from "./components/session-panel";
 
 export function App() {
   const { state } = useAuth();
-  // An expired session's notice is part of the session panel's "log in again" banner.
-  const notice = state.status === "signed-in" && state.expired ? undefined : state.notice;
+  // A signed-in notice (why renewal failed) is part of the session panel's "log in again" banner.
+  const notice = state.status === "signed-out" ? state.notice : undefined;
   return (
     <>
       <AppHeader />

@@ -11,10 +11,9 @@ import "./styles.css";
 const userManager = createUserManager(config);
 const trpcClient = createTrpcClient(config.apiUrl, () => readAccessToken(userManager));
 const queryClient = new QueryClient({
-  // Every call is an explicit click; nothing refetches behind the user's back or retries a 401.
-  defaultOptions: {
-    queries: { retry: false, refetchOnWindowFocus: false, staleTime: Number.POSITIVE_INFINITY },
-  },
+  // Every call is an explicit click (refetch): disabled queries never run on mount, focus or
+  // reconnect, and a 401 or 403 shows as it is instead of being retried.
+  defaultOptions: { queries: { enabled: false, retry: false } },
 });
 
 const root = document.getElementById("root");

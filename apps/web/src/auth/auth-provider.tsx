@@ -88,16 +88,15 @@ export function AuthProvider({ userManager, children }: { userManager: UserManag
         else if (user?.expired) setState(expiredState(user));
       });
     };
-    events.addUserLoaded(onLoaded);
-    events.addUserUnloaded(onUnloaded);
-    // Fires a minute before expiry: renew while the old token still works.
-    events.addAccessTokenExpiring(renewIfPossible);
-    events.addAccessTokenExpired(renewIfPossible);
+    const unsubscribes = [
+      events.addUserLoaded(onLoaded),
+      events.addUserUnloaded(onUnloaded),
+      // Fires a minute before expiry: renew while the old token still works.
+      events.addAccessTokenExpiring(renewIfPossible),
+      events.addAccessTokenExpired(renewIfPossible),
+    ];
     return () => {
-      events.removeUserLoaded(onLoaded);
-      events.removeUserUnloaded(onUnloaded);
-      events.removeAccessTokenExpiring(renewIfPossible);
-      events.removeAccessTokenExpired(renewIfPossible);
+      for (const unsubscribe of unsubscribes) unsubscribe();
     };
   }, [userManager]);
 

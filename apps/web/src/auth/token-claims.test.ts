@@ -31,7 +31,6 @@ describe("summarizeAccessToken", () => {
     expect(summary).toMatchObject({
       issuer: "http://localhost:3020/",
       audiences: ["https://quickstarts/api"],
-      subject: "alice",
       expiresAt: new Date(1_700_000_600_000),
       scopes: ["openid", "profile", "read:messages"],
     });

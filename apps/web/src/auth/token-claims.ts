@@ -5,17 +5,15 @@
 export interface AccessTokenSummary {
   issuer?: string;
   audiences: string[];
-  subject?: string;
   expiresAt?: Date;
-  issuedAt?: Date;
   /** From `scope` (space-separated, RFC 9068), `scp` or Auth0-style `permissions`. */
   scopes: string[];
   claims: Record<string, unknown>;
 }
 
 function decodeBase64Url(segment: string): string {
-  const base64 = segment.replaceAll("-", "+").replaceAll("_", "/");
-  const binary = atob(base64.padEnd(base64.length + ((4 - (base64.length % 4)) % 4), "="));
+  // atob's forgiving base64 accepts the missing "=" padding; only the alphabet differs.
+  const binary = atob(segment.replaceAll("-", "+").replaceAll("_", "/"));
   return new TextDecoder().decode(Uint8Array.from(binary, (char) => char.charCodeAt(0)));
 }
 
@@ -42,7 +40,7 @@ const date = (value: unknown): Date | undefined =>
 export function summarizeAccessToken(token: string): AccessTokenSummary | undefined {
   const claims = decodeJwtPayload(token);
   if (!claims) return undefined;
-  const { iss, aud, sub, exp, iat, scope, scp, permissions } = claims;
+  const { iss, aud, exp, scope, scp, permissions } = claims;
   const scopes = new Set([
     ...(typeof scope === "string" ? scope.split(" ").filter(Boolean) : []),
     ...(typeof scp === "string" ? scp.split(" ").filter(Boolean) : strings(scp)),
@@ -51,9 +49,7 @@ export function summarizeAccessToken(token: string): AccessTokenSummary | undefi
   return {
     issuer: typeof iss === "string" ? iss : undefined,
     audiences: typeof aud === "string" ? [aud] : strings(aud),
-    subject: typeof sub === "string" ? sub : undefined,
     expiresAt: date(exp),
-    issuedAt: date(iat),
     scopes: [...scopes],
     claims,
   };

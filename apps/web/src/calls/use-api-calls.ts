@@ -31,25 +31,24 @@ export interface ApiCall {
   run: () => Promise<unknown>;
 }
 
-// Calls run only on click, and a 401 or 403 must show as it is, not be retried.
-const ON_CLICK_ONLY = { enabled: false, retry: false } as const;
-
-/** The six calls: tRPC through the typed TanStack Query integration, REST through fetch. */
+/**
+ * The six calls: tRPC through the typed TanStack Query integration, REST through fetch. The
+ * QueryClient's defaults (main.tsx) disable them: each runs only when its `run` is called.
+ */
 export function useApiCalls(): ApiCall[] {
   const trpc = useTRPC();
   const { getAccessToken } = useAuth();
 
   const trpcOptions = {
-    public: trpc.public.queryOptions(undefined, ON_CLICK_ONLY),
-    private: trpc.private.queryOptions(undefined, ON_CLICK_ONLY),
-    privateScoped: trpc.privateScoped.queryOptions(undefined, ON_CLICK_ONLY),
+    public: trpc.public.queryOptions(),
+    private: trpc.private.queryOptions(),
+    privateScoped: trpc.privateScoped.queryOptions(),
   };
   const trpcQueries = useQueries({ queries: ENDPOINTS.map((endpoint) => trpcOptions[endpoint.procedure]) });
   const restQueries = useQueries({
     queries: ENDPOINTS.map((endpoint) => ({
       queryKey: ["rest", endpoint.restPath],
       queryFn: async () => callRest(config.apiUrl, endpoint.restPath, await getAccessToken()),
-      ...ON_CLICK_ONLY,
     })),
   });
 
