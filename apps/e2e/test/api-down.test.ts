@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { API_URL, expectResult, WEB_URL, watchSpaPage } from "./spa-page";
+import { ALL_CALLS, API_URL, expectResult, runAllCalls, WEB_URL, watchSpaPage } from "./spa-page";
 
 test("an unreachable API shows a clear message instead of crashing", async ({ page }) => {
   const problems = await watchSpaPage(page);
@@ -7,8 +7,8 @@ test("an unreachable API shows a clear message instead of crashing", async ({ pa
   await page.route(`${API_URL}/**`, (route) => route.abort("connectionrefused"));
   await page.goto(`${WEB_URL}/`);
 
-  await page.getByRole("button", { name: "Run all" }).click();
-  for (const id of ["trpc-public", "rest-public", "trpc-private-scoped", "rest-private-scoped"]) {
+  await runAllCalls(page);
+  for (const id of ALL_CALLS) {
     await expectResult(page, id, "No response", `Could not reach the API at ${API_URL}`);
   }
   await expect(page.getByRole("button", { name: "Run all" })).toBeEnabled();

@@ -12,6 +12,5 @@ export default async function globalSetup() {
   // Workers inherit the environment globalSetup leaves behind.
   process.env.E2E_WEB_URL = stack.webUrl;
   process.env.E2E_API_URL = stack.apiUrl;
-  process.env.E2E_ISSUER_URL = stack.issuerUrl;
   return stack.stop;
 }

@@ -1,4 +1,5 @@
 import { expect, type Page, test } from "@playwright/test";
+import { MESSAGES } from "@quickstart/api";
 import {
   API_URL,
   expectLoggedIn,
@@ -44,7 +45,7 @@ test("logged out: public calls succeed, private calls answer 401 authorization_h
   await expect(page.getByRole("heading", { name: "Not logged in" })).toBeVisible();
 
   await runAllCalls(page);
-  for (const id of PUBLIC_CALLS) await expectResult(page, id, "200 OK", "公开端点");
+  for (const id of PUBLIC_CALLS) await expectResult(page, id, "200 OK", MESSAGES.public);
   for (const id of [...PRIVATE_CALLS, ...SCOPED_CALLS]) {
     await expectResult(page, id, "401 Unauthorized", "authorization_header_missing");
   }
@@ -65,9 +66,9 @@ test("alice (granted read:messages): all six calls succeed", async () => {
   await expect(page.getByTestId("token-scopes")).toContainText("read:messages");
 
   await runAllCalls(page);
-  for (const id of PUBLIC_CALLS) await expectResult(page, id, "200 OK", "公开端点");
-  for (const id of PRIVATE_CALLS) await expectResult(page, id, "200 OK", "经过认证后可见");
-  for (const id of SCOPED_CALLS) await expectResult(page, id, "200 OK", "read:messages scope");
+  for (const id of PUBLIC_CALLS) await expectResult(page, id, "200 OK", MESSAGES.public);
+  for (const id of PRIVATE_CALLS) await expectResult(page, id, "200 OK", MESSAGES.private);
+  for (const id of SCOPED_CALLS) await expectResult(page, id, "200 OK", MESSAGES.privateScoped);
 
   // Tokens live in this tab's sessionStorage, never in localStorage.
   expect(await page.evaluate(() => localStorage.length)).toBe(0);
@@ -91,8 +92,8 @@ test("bob (no read:messages): private calls succeed, scoped calls answer 403 Una
   await expect(page.getByTestId("token-scopes")).not.toContainText("read:messages");
 
   await runAllCalls(page);
-  for (const id of PUBLIC_CALLS) await expectResult(page, id, "200 OK", "公开端点");
-  for (const id of PRIVATE_CALLS) await expectResult(page, id, "200 OK", "经过认证后可见");
+  for (const id of PUBLIC_CALLS) await expectResult(page, id, "200 OK", MESSAGES.public);
+  for (const id of PRIVATE_CALLS) await expectResult(page, id, "200 OK", MESSAGES.private);
   for (const id of SCOPED_CALLS)
     await expectResult(page, id, "403 Forbidden", "Unauthorized", "您没有权限访问当前资源");
   await screenshot(page, "05-bob");

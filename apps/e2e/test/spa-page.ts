@@ -10,6 +10,7 @@ const ARTIFACTS = new URL("../artifacts/", import.meta.url).pathname;
 export const PUBLIC_CALLS = ["trpc-public", "rest-public"];
 export const PRIVATE_CALLS = ["trpc-private", "rest-private"];
 export const SCOPED_CALLS = ["trpc-private-scoped", "rest-private-scoped"];
+export const ALL_CALLS = [...PUBLIC_CALLS, ...PRIVATE_CALLS, ...SCOPED_CALLS];
 
 /**
  * Collects console errors and warnings, uncaught errors and CSP violations seen while the page is
@@ -48,7 +49,7 @@ export async function screenshot(page: Page, name: string) {
 /** Clicks "Run all" and waits until each of the six results has an answer. */
 export async function runAllCalls(page: Page) {
   await page.getByRole("button", { name: "Run all" }).click();
-  for (const id of [...PUBLIC_CALLS, ...PRIVATE_CALLS, ...SCOPED_CALLS]) {
+  for (const id of ALL_CALLS) {
     await expect(page.getByTestId(`result-${id}`)).not.toHaveAttribute("data-state", /idle|loading/);
   }
 }

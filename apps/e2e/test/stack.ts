@@ -6,12 +6,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildApp } from "@quickstart/api";
 import { createAccessTokenVerifier } from "@quickstart/auth";
-import { startIssuer } from "@quickstart/issuer";
+import { startIssuer, WEB_CLIENT_ID } from "@quickstart/issuer";
 import { findFreePort } from "./free-port";
 
 const WEB_DIR = fileURLToPath(new URL("../../web/", import.meta.url));
 const VITE_BIN = join(WEB_DIR, "node_modules/vite/bin/vite.js");
-export const AUDIENCE = "https://quickstarts/api";
+const AUDIENCE = "https://quickstarts/api";
 
 export interface Stack {
   webUrl: string;
@@ -55,17 +55,15 @@ export async function startStack(log: (line: string) => void = console.log): Pro
       corsOrigins: "*",
     });
     cleanups.push(() => api.close());
-    await api.listen({ host: "127.0.0.1", port: 0 });
-    const apiAddress = api.server.address();
-    if (typeof apiAddress !== "object" || !apiAddress) throw new Error("the API is not listening on a port");
-    const apiUrl = `http://localhost:${apiAddress.port}`;
+    const { port: apiPort } = new URL(await api.listen({ host: "127.0.0.1", port: 0 }));
+    const apiUrl = `http://localhost:${apiPort}`;
 
     const env = {
       ...process.env,
       AUTH_ISSUER: issuer.url,
       API_AUDIENCE: AUDIENCE,
       API_URL: apiUrl,
-      WEB_CLIENT_ID: "quickstart-spa",
+      WEB_CLIENT_ID,
       WEB_PORT: String(webPort),
     };
     const outDir = join(tempDir, "web");

@@ -1,17 +1,24 @@
 import { expect, test } from "@playwright/test";
 import { expectResult, logIn, screenshot, storedAccessToken, WEB_URL, watchSpaPage } from "./spa-page";
 
-test("an access token about to expire is renewed with the refresh token, without a reload", async ({
-  browser,
-}) => {
-  // A fresh context: no issuer session, and the page's clock under the test's control.
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const problems = await watchSpaPage(page);
-  await page.clock.install();
+// Each test gets Playwright's fresh context: no issuer session, and the page's clock under the
+// test's control.
+let problems: string[];
 
+test.beforeEach(async ({ page }) => {
+  problems = await watchSpaPage(page);
+  await page.clock.install();
   await page.goto(`${WEB_URL}/`);
   await logIn(page, "alice", "wonderland", "Alice Liddell");
+});
+
+test.afterEach(() => {
+  expect(problems, "no console errors, uncaught errors or CSP violations on the SPA").toEqual([]);
+});
+
+test("an access token about to expire is renewed with the refresh token, without a reload", async ({
+  page,
+}) => {
   const firstToken = await storedAccessToken(page);
   expect(firstToken).toBeTruthy();
   await expect(page.getByText("yes: renewed before it expires")).toBeVisible();
@@ -27,19 +34,9 @@ test("an access token about to expire is renewed with the refresh token, without
   await page.getByRole("button", { name: "Call tRPC private-scoped" }).click();
   await expectResult(page, "trpc-private-scoped", "200 OK");
   await screenshot(page, "06-renewed");
-
-  expect(problems, "no console errors, uncaught errors or CSP violations on the SPA").toEqual([]);
-  await context.close();
 });
 
-test("without a refresh token, an expired session asks the user to log in again", async ({ browser }) => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const problems = await watchSpaPage(page);
-  await page.clock.install();
-
-  await page.goto(`${WEB_URL}/`);
-  await logIn(page, "alice", "wonderland", "Alice Liddell");
+test("without a refresh token, an expired session asks the user to log in again", async ({ page }) => {
   // As with an issuer that grants no refresh token (e.g. offline_access not allowed).
   await page.evaluate(() => {
     const key = Object.keys(sessionStorage).find((name) => name.startsWith("oidc.user:")) as string;
@@ -53,7 +50,4 @@ test("without a refresh token, an expired session asks the user to log in again"
   // The page's clock is an hour ahead but the API's is not: the token is still valid there. What
   // matters here is that the app tells the user, and offers to log in.
   await screenshot(page, "07-expired");
-
-  expect(problems, "no console errors, uncaught errors or CSP violations on the SPA").toEqual([]);
-  await context.close();
 });
