@@ -42,11 +42,7 @@ async function startEmbeddedIssuer(): Promise<BenchIssuer> {
     description: "embedded oidc-provider issuer (apps/issuer), client_credentials tokens",
     issuer: running.url,
     jwksUri: `${running.url}.well-known/jwks.json`,
-    async token() {
-      const { clientId, clientSecret } = running.machineClient;
-      return (await fetchMachineToken({ issuer: running.url, audience: AUDIENCE, clientId, clientSecret }))
-        .accessToken;
-    },
+    token: () => fetchMachineToken({ issuer: running.url, audience: AUDIENCE, ...running.machineClient }),
     async close() {
       await running.close();
       await rm(dataDir, { recursive: true, force: true });

@@ -16,10 +16,11 @@ if (major < 22) {
 const { packageManager } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 const pnpmVersion = packageManager.replace(/^pnpm@/, "");
 
+/** Runs `command args` with this terminal; its exit status (1 when it could not run or was killed). */
 function run(command, args) {
   const result = spawnSync(command, args, { stdio: "inherit", shell: process.platform === "win32" });
-  if (result.error) return { ok: false, error: result.error };
-  return { ok: result.status === 0, status: result.status ?? 1 };
+  if (result.error) console.error(`Could not run ${command}: ${result.error.message}`);
+  return result.status ?? 1;
 }
 
 const installed = spawnSync("pnpm", ["--version"], { encoding: "utf8" });
@@ -33,6 +34,6 @@ for (const args of [
   ["install", ...frozen],
   ["run", script],
 ]) {
-  const result = run(pnpm[0], [...pnpm[1], ...args]);
-  if (!result.ok) process.exit(result.status ?? 1);
+  const status = run(pnpm[0], [...pnpm[1], ...args]);
+  if (status !== 0) process.exit(status);
 }

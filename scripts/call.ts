@@ -3,7 +3,9 @@
 import type { AppRouter } from "@quickstart/api";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import { getMachineToken } from "./lib/machine-token";
+import { loadRootEnv } from "./lib/root-env";
 
+loadRootEnv();
 const apiUrl = process.env.API_URL ?? "http://localhost:3010";
 
 /** A client for the API; `httpLink` (not batching) so each call has its own HTTP status. */

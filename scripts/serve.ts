@@ -13,6 +13,7 @@ import {
 } from "@quickstart/issuer";
 import { apiStartCommand } from "./lib/api-start-command";
 import { type ManagedChild, startChild } from "./lib/child-process-group";
+import { loadRootEnv } from "./lib/root-env";
 import { isPortInUse, waitForHttp } from "./lib/wait-for";
 
 const dev = process.argv.includes("--dev");
@@ -24,7 +25,7 @@ function fail(message: string): never {
 }
 
 // The root .env fills in what the environment does not set (the environment wins).
-if (existsSync(fromRoot(".env"))) process.loadEnvFile(fromRoot(".env"));
+loadRootEnv();
 const env = process.env;
 
 const apiPort = portFrom("PORT", 3010);
@@ -94,23 +95,34 @@ if (!dev && !existsSync(apiEntry))
 const apiStart = apiStartCommand(fromRoot("."));
 const vite = fromRoot("apps/web/node_modules/.bin/vite");
 const viteArgs = dev ? [] : ["preview"];
-const children: ManagedChild[] = [
-  dev
-    ? startChild("api", fromRoot("node_modules/.bin/tsx"), ["watch", "src/server.ts"], {
-        cwd: fromRoot("apps/api"),
-        env: childEnv,
-      })
-    : startChild("api", apiStart.command, apiStart.args, { cwd: fromRoot("apps/api"), env: childEnv }),
-  startChild("web", vite, [...viteArgs, "--port", String(webPort), "--strictPort", "--host", "localhost"], {
-    cwd: fromRoot("apps/web"),
-    env: childEnv,
-  }),
+/** Each child with the name used in messages and the URL that answers once it is ready. */
+const parts: { child: ManagedChild; label: string; url: string }[] = [
+  {
+    child: dev
+      ? startChild("api", fromRoot("node_modules/.bin/tsx"), ["watch", "src/server.ts"], {
+          cwd: fromRoot("apps/api"),
+          env: childEnv,
+        })
+      : startChild("api", apiStart.command, apiStart.args, { cwd: fromRoot("apps/api"), env: childEnv }),
+    label: "API",
+    url: `${apiUrl}/api/public`,
+  },
+  {
+    child: startChild(
+      "web",
+      vite,
+      [...viteArgs, "--port", String(webPort), "--strictPort", "--host", "localhost"],
+      { cwd: fromRoot("apps/web"), env: childEnv },
+    ),
+    label: "web app",
+    url: `${webOrigin}/`,
+  },
 ];
 
 let stopping = false;
 async function stopAll(code: number): Promise<never> {
   stopping = true;
-  await Promise.all(children.map((child) => child.stop()));
+  await Promise.all(parts.map(({ child }) => child.stop()));
   await issuer?.close();
   process.exit(code);
 }
@@ -121,42 +133,35 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     void stopAll(0);
   });
 }
-for (const child of children) {
+for (const { child, label } of parts) {
   void child.exited.then((code) => {
     if (stopping) return;
-    console.error(
-      `\nThe ${child.name === "api" ? "API" : "web app"} stopped (exit ${code}); stopping the rest.`,
-    );
+    console.error(`\nThe ${label} stopped (exit ${code}); stopping the rest.`);
     void stopAll(1);
   });
 }
 
 // 4. Wait until each answers over HTTP.
-const readiness: [ManagedChild, string, string][] = [
-  [children[0] as ManagedChild, "API", `${apiUrl}/api/public`],
-  [children[1] as ManagedChild, "web app", `${webOrigin}/`],
-];
 const timeoutMs = dev ? 60_000 : 30_000;
-const results = await Promise.all(
-  readiness.map(([child, , url]) => waitForHttp(url, timeoutMs, child.exited)),
-);
-for (const [index, ready] of results.entries()) {
-  const [child, part, url] = readiness[index] as [ManagedChild, string, string];
-  if (!ready && !stopping) {
-    console.error(`\nThe ${part} did not answer on ${url} within ${timeoutMs / 1000} s. Its last log lines:`);
+const ready = await Promise.all(parts.map(({ child, url }) => waitForHttp(url, timeoutMs, child.exited)));
+for (const [index, { child, label, url }] of parts.entries()) {
+  if (!ready[index] && !stopping) {
+    console.error(
+      `\nThe ${label} did not answer on ${url} within ${timeoutMs / 1000} s. Its last log lines:`,
+    );
     for (const line of child.lastLines()) console.error(`  ${line}`);
     await stopAll(1);
   }
 }
 
 // 5. The summary.
-const rows = [
+const rows: [string, string][] = [
   ["Web app", `${webOrigin}/`],
   ["API", `${apiUrl}/api/public  (REST; tRPC at ${apiUrl}/trpc)`],
   ["Issuer", `${issuerUrl}${issuer ? "  (embedded development issuer)" : ""}`],
 ];
 console.log(`\nReady${dev ? " (watch mode)" : ""}:\n`);
-for (const [name, url] of rows) console.log(`  ${name?.padEnd(8)} ${url}`);
+for (const [name, url] of rows) console.log(`  ${name.padEnd(8)} ${url}`);
 if (issuer) {
   console.log("\n  Sign in as alice / wonderland (has read:messages) or bob / builder (does not).");
   console.log(

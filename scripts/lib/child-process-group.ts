@@ -1,12 +1,11 @@
 // Children of `pnpm serve`: each in its own process group (so Ctrl-C reaches it only through us, and
 // stopping it also stops whatever it spawned), with prefixed output and its last lines kept.
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 
 /** A started child. */
 export interface ManagedChild {
   name: string;
-  process: ChildProcess;
   /** The last lines it printed, for error messages. */
   lastLines(): string[];
   /** Resolves with the exit code (or signal) once it has exited. */
@@ -54,7 +53,6 @@ export function startChild(
 
   return {
     name,
-    process: child,
     lastLines: () => [...tail],
     exited,
     async stop(graceMs = 5000) {

@@ -1,6 +1,6 @@
 // Gets an access token for the API with the OAuth client credentials grant, exactly as the
-// quickstart's curl does. Shared by `pnpm token`, `pnpm call`, the benchmark and tests.
-import { DEFAULT_DATA_DIR, readMachineClient } from "@quickstart/issuer";
+// quickstart's curl does. Shared by `pnpm token`, `pnpm call` and the benchmark.
+import { parseIssuerEnv, readMachineClient } from "@quickstart/issuer";
 
 /** Where to ask for a token, and as whom. */
 export interface MachineTokenConfig {
@@ -12,44 +12,42 @@ export interface MachineTokenConfig {
   clientSecret: string;
 }
 
-/** A token response from the issuer. */
-export interface MachineToken {
-  accessToken: string;
-  expiresIn: number;
-  scope: string | undefined;
-}
-
 /** Any reason we could not get a token; `message` is one line meant for a person. */
-export class MachineTokenError extends Error {
+class MachineTokenError extends Error {
   override name = "MachineTokenError";
 }
 
-const EMBEDDED_AUDIENCE = "https://quickstarts/api";
+/** The quickstart's API identifier, also asked for from a real issuer when API_AUDIENCE is unset. */
+const QUICKSTART_AUDIENCE = "https://quickstarts/api";
 
 /**
  * Reads the configuration from the environment: `AUTH_ISSUER` or `AUTHOK_DOMAIN`, `API_AUDIENCE`,
- * `AUTH_CLIENT_ID`, `AUTH_CLIENT_SECRET`. With no issuer configured it uses the embedded issuer
- * (`http://localhost:${ISSUER_PORT:-3020}/`) and the machine client it saved in its data directory.
+ * `AUTH_CLIENT_ID`, `AUTH_CLIENT_SECRET`. With no issuer configured it uses the embedded issuer, with
+ * the port, audience and data directory its own settings resolve to (`ISSUER_PORT`, `API_AUDIENCE`,
+ * `ISSUER_DATA_DIR` and their defaults), and the machine client it saved there.
  */
-export async function machineTokenConfigFromEnv(
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<MachineTokenConfig> {
+async function machineTokenConfigFromEnv(env: NodeJS.ProcessEnv): Promise<MachineTokenConfig> {
   const configured = env.AUTH_ISSUER || (env.AUTHOK_DOMAIN ? `https://${env.AUTHOK_DOMAIN}/` : undefined);
-  const issuer = withTrailingSlash(configured ?? `http://localhost:${env.ISSUER_PORT || "3020"}/`);
-  const audience = env.API_AUDIENCE || EMBEDDED_AUDIENCE;
-  if (env.AUTH_CLIENT_ID && env.AUTH_CLIENT_SECRET) {
-    return { issuer, audience, clientId: env.AUTH_CLIENT_ID, clientSecret: env.AUTH_CLIENT_SECRET };
-  }
+  const credentials =
+    env.AUTH_CLIENT_ID && env.AUTH_CLIENT_SECRET
+      ? { clientId: env.AUTH_CLIENT_ID, clientSecret: env.AUTH_CLIENT_SECRET }
+      : undefined;
   if (configured) {
+    const issuer = withTrailingSlash(configured);
+    const audience = env.API_AUDIENCE || QUICKSTART_AUDIENCE;
+    if (credentials) return { issuer, audience, ...credentials };
     throw new MachineTokenError(
       `Set AUTH_CLIENT_ID and AUTH_CLIENT_SECRET to a machine-to-machine client of ${issuer} that may call ${audience}.`,
     );
   }
-  const dataDir = env.ISSUER_DATA_DIR || DEFAULT_DATA_DIR;
-  const client = await readMachineClient(dataDir);
+  const embedded = parseIssuerEnv(env);
+  const issuer = `http://localhost:${embedded.ISSUER_PORT}/`;
+  const audience = embedded.API_AUDIENCE;
+  if (credentials) return { issuer, audience, ...credentials };
+  const client = await readMachineClient(embedded.ISSUER_DATA_DIR);
   if (!client) {
     throw new MachineTokenError(
-      `No machine client in ${dataDir}: start the embedded issuer first (pnpm serve), or set AUTH_ISSUER, AUTH_CLIENT_ID and AUTH_CLIENT_SECRET.`,
+      `No machine client in ${embedded.ISSUER_DATA_DIR}: start the embedded issuer first (pnpm serve), or set AUTH_ISSUER, AUTH_CLIENT_ID and AUTH_CLIENT_SECRET.`,
     );
   }
   return { issuer, audience, ...client };
@@ -57,9 +55,10 @@ export async function machineTokenConfigFromEnv(
 
 /**
  * POSTs `grant_type=client_credentials` with `client_id`, `client_secret` and `audience`
- * (form-encoded) to the issuer's token endpoint: discovery's `token_endpoint`, else `<issuer>oauth/token`.
+ * (form-encoded) to the issuer's token endpoint (discovery's `token_endpoint`, else `<issuer>oauth/token`)
+ * and resolves with the access token.
  */
-export async function fetchMachineToken(config: MachineTokenConfig): Promise<MachineToken> {
+export async function fetchMachineToken(config: MachineTokenConfig): Promise<string> {
   const tokenEndpoint = await findTokenEndpoint(config.issuer);
   let response: Response;
   try {
@@ -87,16 +86,15 @@ export async function fetchMachineToken(config: MachineTokenConfig): Promise<Mac
       `Token request to ${tokenEndpoint} failed with ${response.status}: ${reason}`,
     );
   }
-  return {
-    accessToken: body.access_token,
-    expiresIn: Number(body.expires_in),
-    scope: typeof body.scope === "string" ? body.scope : undefined,
-  };
+  return body.access_token;
 }
 
-/** {@link machineTokenConfigFromEnv} then {@link fetchMachineToken}: the access token alone. */
+/**
+ * An access token for the configuration in `env`: {@link machineTokenConfigFromEnv}, then
+ * {@link fetchMachineToken}.
+ */
 export async function getMachineToken(env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  return (await fetchMachineToken(await machineTokenConfigFromEnv(env))).accessToken;
+  return fetchMachineToken(await machineTokenConfigFromEnv(env));
 }
 
 async function findTokenEndpoint(issuer: string): Promise<string> {
