@@ -7,16 +7,15 @@ declare module "autocannon" {
     connections?: number;
     /** Seconds. */
     duration?: number;
-    pipelining?: number;
     headers?: Record<string, string>;
   }
   export interface AutocannonResult {
     /** Seconds. */
     duration: number;
+    /** Connection errors, timeouts included. */
     errors: number;
-    timeouts: number;
     non2xx: number;
-    requests: { average: number; total: number; sent: number };
+    requests: { total: number };
   }
   export interface AutocannonInstance extends EventEmitter {
     on(

@@ -2,7 +2,6 @@ import { execFileSync } from "node:child_process";
 
 /** Which CPU each process runs on, when the machine lets us choose. */
 export interface CpuPinning {
-  available: boolean;
   /** The command and arguments that run `command args` on `cpu` (unchanged when taskset is missing). */
   wrap(cpu: number, command: string, args: string[]): [string, string[]];
   describe(): string;
@@ -15,7 +14,6 @@ export interface CpuPinning {
 export function detectCpuPinning(cpuCount: number): CpuPinning {
   const available = cpuCount >= 2 && hasTaskset();
   return {
-    available,
     wrap: (cpu, command, args) =>
       available ? ["taskset", ["-c", String(cpu), command, ...args]] : [command, args],
     describe: () =>

@@ -175,11 +175,13 @@ ${readinessTable(report)}
 ## How it is measured
 
 - \`bench/run.ts\` builds the API if \`dist/server.js\` is missing or older than its sources, starts the issuer
-  in-process and the API as a separate process on 127.0.0.1, fetches real tokens (one granting
-  \`read:messages\`), and checks every row answers 200 before loading it.
-- Each row is one \`bench/load-worker.ts\` process running autocannon; latency percentiles are recorded per
-  response in microseconds. API CPU time comes from \`/proc/<pid>/stat\` (utime + stime) across the measured
-  part of the row; it is the per-request cost that does not depend on how fast the load generator is.
+  in-process and the API as a separate process on 127.0.0.1, fetches one real token (granting
+  \`read:messages\`), and checks every row answers 200 with it (the protected ones 401 without it) before
+  loading it.
+- Each warm-up and each round of a row is one \`bench/load-worker.ts\` process running autocannon; latency
+  percentiles are recorded per response in microseconds. API CPU time comes from \`/proc/<pid>/stat\` (utime +
+  stime) across the measured part of each round; it is the per-request cost that does not depend on how fast
+  the load generator is.
 - Peak RSS is the API's \`VmHWM\` from \`/proc/<pid>/status\` at the end of the run (the kernel's high-water mark).
 - JWKS fetches are counted by a pass-through proxy between the API and the issuer's \`jwks_uri\`
   (\`AUTH_JWKS_URI\` points the API at it), so the count is what actually went over the network.

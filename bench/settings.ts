@@ -14,7 +14,8 @@ export interface BenchSettings {
   rows: string[] | undefined;
 }
 
-function positive(name: string, fallback: number): number {
+/** A positive number from the environment variable `name`, or `fallback` when it is unset or empty. */
+export function positiveFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
@@ -28,9 +29,9 @@ export function readSettings(): BenchSettings {
     throw new Error(`BENCH_ISSUER must be embedded or test, got ${issuer}`);
   }
   return {
-    connections: positive("BENCH_CONNECTIONS", 50),
-    warmupSeconds: positive("BENCH_WARMUP_S", 2),
-    durationSeconds: positive("BENCH_DURATION_S", 18),
+    connections: positiveFromEnv("BENCH_CONNECTIONS", 50),
+    warmupSeconds: positiveFromEnv("BENCH_WARMUP_S", 2),
+    durationSeconds: positiveFromEnv("BENCH_DURATION_S", 18),
     issuer,
     write: process.env.BENCH_WRITE !== "0",
     apiNodeOptions: process.env.BENCH_API_NODE_OPTIONS ?? "",

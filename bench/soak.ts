@@ -11,9 +11,10 @@ import { base64url } from "jose";
 import { ensureApiBuilt, startApi } from "./api-process";
 import { detectCpuPinning } from "./cpu-pinning";
 import { stopAllChildren } from "./processes";
+import { positiveFromEnv } from "./settings";
 
-const seconds = Number(process.env.SOAK_SECONDS ?? 30);
-const clients = Number(process.env.SOAK_CLIENTS ?? 16);
+const seconds = positiveFromEnv("SOAK_SECONDS", 30);
+const clients = positiveFromEnv("SOAK_CLIENTS", 16);
 const root = fileURLToPath(new URL("..", import.meta.url));
 const megabytes = (bytes: number) => Math.round(bytes / 104_857.6) / 10;
 

@@ -22,13 +22,14 @@ export async function isPortInUse(port: number): Promise<boolean> {
 }
 
 /**
- * Polls `url` until it answers with a status below 500, or until `timeoutMs` passes (false).
- * `abandon` resolving (e.g. the process exited) stops the wait early.
+ * Polls `url` every `intervalMs` until it answers with a status below 500 (true), or until `timeoutMs`
+ * passes (false). `abandon` resolving (e.g. the process exited) stops the wait early (false).
  */
 export async function waitForHttp(
   url: string,
   timeoutMs: number,
   abandon?: Promise<unknown>,
+  intervalMs = 250,
 ): Promise<boolean> {
   let abandoned = false;
   void abandon?.then(() => {
@@ -38,11 +39,12 @@ export async function waitForHttp(
   while (Date.now() < deadline && !abandoned) {
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      await response.arrayBuffer();
       if (response.status < 500) return true;
     } catch {
       // Not listening yet.
     }
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
   return false;
 }
