@@ -13,8 +13,14 @@ import { detectCpuPinning } from "./cpu-pinning";
 import { stopAllChildren } from "./processes";
 import { positiveFromEnv } from "./settings";
 
-const seconds = positiveFromEnv("SOAK_SECONDS", 30);
-const clients = positiveFromEnv("SOAK_CLIENTS", 16);
+const [seconds, clients] = (() => {
+  try {
+    return [positiveFromEnv("SOAK_SECONDS", 30), positiveFromEnv("SOAK_CLIENTS", 16)];
+  } catch (error) {
+    console.error(`soak failed: ${(error as Error).message}`);
+    process.exit(1);
+  }
+})();
 const root = fileURLToPath(new URL("..", import.meta.url));
 const megabytes = (bytes: number) => Math.round(bytes / 104_857.6) / 10;
 
