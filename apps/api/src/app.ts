@@ -2,33 +2,25 @@ import cors from "@fastify/cors";
 import type { AccessTokenVerifier } from "@quickstart/auth";
 import type { TRPCError } from "@trpc/server";
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
-import Fastify, { type FastifyPluginAsync, type FastifyRequest, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyRequest, type FastifyServerOptions } from "fastify";
 import helmet from "helmet";
 import { authErrorHeaders, findAuthError } from "./http-errors";
 import { registerRestRoutes, sendError } from "./rest-routes";
 import { type AppRouter, appRouter } from "./root";
 import { createFastifyContextFactory } from "./trpc";
-import { createTrpcFastPath } from "./trpc-fast-path";
 
 export interface AppOptions {
   verifier: AccessTokenVerifier;
   /** `"*"` or a list of allowed origins. */
   corsOrigins?: "*" | string[];
   logger?: FastifyServerOptions["logger"];
-  /** Answer plain single queries without the adapter's Fetch conversion (see trpc-fast-path.ts). */
-  trpcFastPath?: boolean;
 }
 
 /**
  * Builds the API (REST mirrors at `/api/*`, tRPC at `/trpc`) without listening, so tests can use
  * `app.inject()` or listen on a port of their choosing.
  */
-export async function buildApp({
-  verifier,
-  corsOrigins = "*",
-  logger = false,
-  trpcFastPath = true,
-}: AppOptions) {
+export async function buildApp({ verifier, corsOrigins = "*", logger = false }: AppOptions) {
   const app = Fastify({ logger, routerOptions: { maxParamLength: 5000 } });
 
   // Helmet's security headers, with its middleware built once: @fastify/helmet rebuilds it on every
@@ -62,21 +54,15 @@ export async function buildApp({
     return authError ? authErrorHeaders(authError) : {};
   };
 
-  // tRPC in a scope of its own, so the fast path's hook runs only on the tRPC routes.
-  const trpcRoutes: FastifyPluginAsync = async (trpcScope) => {
-    if (trpcFastPath)
-      trpcScope.addHook("preHandler", createTrpcFastPath({ createContext, onError, errorHeaders }));
-    await trpcScope.register(fastifyTRPCPlugin, {
-      prefix: "/trpc",
-      trpcOptions: {
-        router: appRouter,
-        createContext,
-        onError,
-        responseMeta: ({ errors }) => ({ headers: errorHeaders(errors) }),
-      } satisfies FastifyTRPCPluginOptions<AppRouter>["trpcOptions"],
-    });
-  };
-  await app.register(trpcRoutes);
+  await app.register(fastifyTRPCPlugin, {
+    prefix: "/trpc",
+    trpcOptions: {
+      router: appRouter,
+      createContext,
+      onError,
+      responseMeta: ({ errors }) => ({ headers: errorHeaders(errors) }),
+    } satisfies FastifyTRPCPluginOptions<AppRouter>["trpcOptions"],
+  });
 
   return app;
 }
