@@ -1,34 +1,55 @@
+import type { AddressInfo } from "node:net";
 import cors from "@fastify/cors";
 import type { AccessTokenVerifier } from "@quickstart/auth";
-import type { TRPCError } from "@trpc/server";
+import type { TRPCRouterRecord } from "@trpc/server";
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
-import Fastify, { type FastifyRequest, type FastifyServerOptions } from "fastify";
-import helmet from "helmet";
-import { authErrorHeaders, findAuthError } from "./http-errors";
-import { registerRestRoutes, sendError } from "./rest-routes";
-import { type AppRouter, appRouter } from "./root";
-import { createFastifyContextFactory } from "./trpc";
+import Fastify, { type FastifyServerOptions } from "fastify";
+import { createRestErrorHandler, findAuthError, logRefusal, refusal } from "./http-errors";
+import { openApi } from "./openapi";
+import { PROTECTED_RESOURCE_METADATA_PATH, registerProtectedResourceMetadata } from "./protected-resource";
+import { appProcedures } from "./root";
+import { addSecurityHeaders, restSecurityHeaders } from "./security-headers";
+import { createHttpContextFactory, router } from "./trpc";
 
 export interface AppOptions {
   verifier: AccessTokenVerifier;
   /** `"*"` or a list of allowed origins. */
   corsOrigins?: "*" | string[];
   logger?: FastifyServerOptions["logger"];
+  /**
+   * Where clients reach the API, without a trailing slash (API_PUBLIC_URL). Default:
+   * `http://localhost:<the port it listens on>`.
+   */
+  publicUrl?: string | undefined;
+  /** The procedures to serve; the app's own by default (tests add theirs). */
+  procedures?: TRPCRouterRecord;
 }
 
 /**
- * Builds the API (REST mirrors at `/api/*`, tRPC at `/trpc`) without listening, so tests can use
- * `app.inject()` or listen on a port of their choosing.
+ * Builds the API (tRPC at `/trpc`, REST mirrors at `/api/*`, their OpenAPI document and docs,
+ * RFC 9728 metadata) without listening, so tests can use `app.inject()` or listen on a port of
+ * their choosing.
  */
-export async function buildApp({ verifier, corsOrigins = "*", logger = false }: AppOptions) {
+export async function buildApp({
+  verifier,
+  corsOrigins = "*",
+  logger = false,
+  publicUrl: configuredPublicUrl,
+  procedures = appProcedures,
+}: AppOptions) {
   const app = Fastify({ logger, routerOptions: { maxParamLength: 5000 } });
 
-  // Helmet's security headers, with its middleware built once: @fastify/helmet rebuilds it on every
-  // request, which `pnpm bench` measured at a tenth of a whole REST request's CPU.
-  const setSecurityHeaders = helmet();
-  app.addHook("onRequest", (request, reply, done) =>
-    setSecurityHeaders(request.raw, reply.raw, (error) => done(error as Error | undefined)),
-  );
+  let publicUrl = configuredPublicUrl?.replace(/\/+$/, "") ?? "http://localhost";
+  if (configuredPublicUrl === undefined) {
+    app.addHook("onListen", (done) => {
+      publicUrl = `http://localhost:${(app.server.address() as AddressInfo).port}`;
+      done();
+    });
+  }
+  const getPublicUrl = () => publicUrl;
+  const resourceMetadata = () => publicUrl + PROTECTED_RESOURCE_METADATA_PATH;
+
+  addSecurityHeaders(app, restSecurityHeaders({ https: publicUrl.startsWith("https:") }));
   await app.register(cors, {
     origin: corsOrigins,
     methods: ["GET", "POST", "OPTIONS"],
@@ -36,32 +57,38 @@ export async function buildApp({ verifier, corsOrigins = "*", logger = false }: 
     exposedHeaders: ["WWW-Authenticate", "Retry-After"],
   });
 
-  app.setErrorHandler(sendError);
+  app.setErrorHandler(createRestErrorHandler(resourceMetadata));
   app.setNotFoundHandler((_request, reply) =>
     reply.status(404).send({ code: "not_found", description: "Not found" }),
   );
-  registerRestRoutes(app, verifier);
 
-  const createContext = createFastifyContextFactory(verifier);
-  const onError = ({ error, req }: { error: TRPCError; req: FastifyRequest }) => {
-    const authError = findAuthError([error]);
-    if (authError) req.log.info({ code: authError.code, status: authError.status }, "request refused");
-    else if (error.code === "INTERNAL_SERVER_ERROR") req.log.error({ err: error }, "procedure failed");
-  };
-  // The same WWW-Authenticate / Retry-After headers as the REST mirrors.
-  const errorHeaders = (errors: readonly TRPCError[]) => {
-    const authError = findAuthError(errors);
-    return authError ? authErrorHeaders(authError) : {};
-  };
+  const appRouter = router(procedures);
+  const createContext = createHttpContextFactory(verifier);
+  registerProtectedResourceMetadata(app, { issuer: verifier.issuer, publicUrl: getPublicUrl });
+  await app.register(openApi, {
+    procedures,
+    router: appRouter,
+    createContext,
+    issuer: verifier.issuer,
+    publicUrl: getPublicUrl,
+  });
 
   await app.register(fastifyTRPCPlugin, {
     prefix: "/trpc",
     trpcOptions: {
       router: appRouter,
       createContext,
-      onError,
-      responseMeta: ({ errors }) => ({ headers: errorHeaders(errors) }),
-    } satisfies FastifyTRPCPluginOptions<AppRouter>["trpcOptions"],
+      onError: ({ error, req }) => {
+        const authError = findAuthError(error);
+        if (authError) logRefusal(req.log, authError);
+        else if (error.code === "INTERNAL_SERVER_ERROR") req.log.error({ err: error }, "procedure failed");
+      },
+      // The same status, WWW-Authenticate and Retry-After as the REST mirrors, from the same mapping.
+      responseMeta: ({ errors }) => {
+        const authError = errors.map(findAuthError).find((found) => found !== undefined);
+        return authError ? { headers: refusal(authError, resourceMetadata).headers } : {};
+      },
+    } satisfies FastifyTRPCPluginOptions<ReturnType<typeof router>>["trpcOptions"],
   });
 
   return app;

@@ -1,14 +1,75 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { authEnvSchema, requireIssuerVariable } from "@quickstart/auth";
+import {
+  ALLOWED_ALGORITHMS,
+  issuerUrlSchema,
+  type VerifierConfig,
+  verifierConfigSchema,
+} from "@quickstart/auth";
 import { z } from "zod";
+
+const flag = z
+  .enum(["true", "false", "1", "0", ""])
+  .optional()
+  .transform((value) => value === "true" || value === "1");
+
+/** A number variable with the bounds of the verifier option it sets; unset means that option's default. */
+const optionalNumber = (option: z.ZodDefault<z.ZodNumber>) =>
+  z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value === "" ? undefined : Number(value)))
+    .pipe(option.unwrap().optional());
+
+const verifierOptions = verifierConfigSchema.shape;
 
 const envSchema = z
   .object({
-    ...authEnvSchema.shape,
+    // --- Which issuer the API trusts and how its tokens are verified (packages/auth's options) ---
+    AUTHOK_DOMAIN: z
+      .string()
+      .regex(/^[a-z0-9.-]+(:\d+)?$/i, "must be a host name such as example.authok.cn (no scheme or path)")
+      .optional(),
+    AUTH_ISSUER: issuerUrlSchema.optional(),
+    API_AUDIENCE: z.string({ error: "is required: the identifier of this API at the issuer" }).min(1),
+    AUTH_JWKS_URI: z.url().optional(),
+    AUTH_ALGORITHMS: z
+      .string()
+      .optional()
+      .transform((value) =>
+        (value ?? "RS256")
+          .split(",")
+          .map((alg) => alg.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z
+          .array(z.enum(ALLOWED_ALGORITHMS, { error: `must list only ${ALLOWED_ALGORITHMS.join(", ")}` }))
+          .min(1),
+      ),
+    AUTH_CLOCK_TOLERANCE: optionalNumber(verifierOptions.clockTolerance),
+    AUTH_STRICT_AT_JWT: flag,
+    AUTH_JWKS_TIMEOUT_MS: optionalNumber(verifierOptions.fetchTimeoutMs),
+    AUTH_JWKS_COOLDOWN_MS: optionalNumber(verifierOptions.fetchCooldownMs),
+    AUTH_TOKEN_CACHE_SIZE: optionalNumber(verifierOptions.tokenCacheSize),
+
+    // --- The API's own server ---
     PORT: z.coerce.number().int().min(0).max(65535).default(3010),
     /** `localhost` listens on both 127.0.0.1 and ::1; set 0.0.0.0 in a container. */
     HOST: z.string().min(1).default("localhost"),
+    /**
+     * Where clients reach the API (its RFC 9728 `resource` and metadata URL); unset means
+     * http://localhost:<PORT>. Never taken from a request's Host header, which a client chooses.
+     */
+    API_PUBLIC_URL: z
+      .url({ error: "must be a URL such as https://api.example.com" })
+      .refine((value) => /^https?:$/.test(new URL(value).protocol), "must use http: or https:")
+      .refine((value) => {
+        const url = new URL(value);
+        return url.search === "" && url.hash === "";
+      }, "must not have a query or fragment")
+      .transform((value) => value.replace(/\/+$/, ""))
+      .optional(),
     /** Comma-separated origins allowed by CORS; unset or `*` allows any (bearer tokens, no cookies). */
     CORS_ORIGINS: z
       .string()
@@ -26,6 +87,35 @@ const envSchema = z
   .superRefine(requireIssuerVariable, { when: () => true });
 
 export type ApiEnv = z.output<typeof envSchema>;
+
+/** One of the two issuer variables must be set. */
+function requireIssuerVariable(
+  env: { AUTHOK_DOMAIN?: string | undefined; AUTH_ISSUER?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if (!env.AUTHOK_DOMAIN && !env.AUTH_ISSUER) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["AUTHOK_DOMAIN"],
+      message: "or AUTH_ISSUER is required: the issuer whose access tokens this API accepts",
+    });
+  }
+}
+
+/** The verifier's options from the validated environment. */
+export function verifierConfigFromEnv(env: ApiEnv): VerifierConfig {
+  return {
+    issuer: env.AUTH_ISSUER ?? `https://${env.AUTHOK_DOMAIN}/`,
+    audience: env.API_AUDIENCE,
+    jwksUri: env.AUTH_JWKS_URI,
+    algorithms: env.AUTH_ALGORITHMS,
+    clockTolerance: env.AUTH_CLOCK_TOLERANCE,
+    strictAccessTokenProfile: env.AUTH_STRICT_AT_JWT,
+    fetchTimeoutMs: env.AUTH_JWKS_TIMEOUT_MS,
+    fetchCooldownMs: env.AUTH_JWKS_COOLDOWN_MS,
+    tokenCacheSize: env.AUTH_TOKEN_CACHE_SIZE,
+  };
+}
 
 /**
  * Validates the API's environment: the parsed values, or one line per problem naming the variable.

@@ -1,16 +1,70 @@
-import { AuthError, KeySetUnavailable, wwwAuthenticateFor } from "@quickstart/auth";
+/**
+ * Every error that becomes an HTTP answer goes through here: AuthErrors through packages/auth's one
+ * mapping (`authErrorResponse`), for REST and tRPC alike, and everything else with a generic body.
+ */
+import { AuthError, type AuthErrorResponse, authErrorResponse } from "@quickstart/auth";
+import { TRPCError } from "@trpc/server";
+import { getHTTPStatusCodeFromError } from "@trpc/server/http";
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from "fastify";
 
-/** Response headers for a refused request: the RFC 6750 challenge, or Retry-After on a 503. */
-export function authErrorHeaders(error: AuthError): Record<string, string> {
-  const headers: Record<string, string> = {};
-  const challenge = wwwAuthenticateFor(error);
-  if (challenge) headers["www-authenticate"] = challenge;
-  if (error instanceof KeySetUnavailable) headers["retry-after"] = String(error.retryAfterSeconds);
-  return headers;
+/** Where the API's RFC 9728 metadata is, for the `resource_metadata` of every challenge. */
+export type ResourceMetadataUrl = () => string;
+
+/** The one log line for a refused request, so every refusal logs the same fields. */
+export function logRefusal(log: FastifyBaseLogger, error: AuthError): void {
+  log.info({ code: error.code, status: error.status }, "request refused");
 }
 
-/** The first AuthError behind a list of errors (a tRPC batch), if any. */
-export function findAuthError(errors: readonly { cause?: unknown }[]): AuthError | undefined {
-  for (const error of errors) if (error.cause instanceof AuthError) return error.cause;
+/** The AuthError behind an error (a tRPC error keeps it as its cause), if any. */
+export function findAuthError(error: unknown): AuthError | undefined {
+  if (error instanceof AuthError) return error;
+  if (error instanceof TRPCError && error.cause instanceof AuthError) return error.cause;
   return undefined;
+}
+
+/** The answer to a refused request, with the API's metadata URL in its challenges. */
+export function refusal(error: AuthError, resourceMetadata: ResourceMetadataUrl): AuthErrorResponse {
+  return authErrorResponse(error, { resourceMetadata: resourceMetadata() });
+}
+
+/** A procedure's input that failed its zod schema, as one readable line. */
+function describeInvalidInput(error: TRPCError): string | undefined {
+  const issues = (error.cause as { issues?: unknown } | undefined)?.issues;
+  if (error.code !== "BAD_REQUEST" || !Array.isArray(issues)) return undefined;
+  const lines = issues.map((issue: { path?: PropertyKey[]; message?: string }) => {
+    const path = issue.path?.map(String).join(".");
+    return path ? `${path}: ${issue.message}` : String(issue.message);
+  });
+  return `Invalid input: ${lines.join("; ")}`;
+}
+
+/**
+ * The REST error handler: AuthErrors with the quickstart's body and headers, a procedure's invalid
+ * input as 400 `invalid_request`, other client errors with a generic body, and server errors
+ * without details.
+ */
+export function createRestErrorHandler(resourceMetadata: ResourceMetadataUrl) {
+  return (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const authError = findAuthError(error);
+    if (authError) {
+      logRefusal(request.log, authError);
+      const { status, headers, body } = refusal(authError, resourceMetadata);
+      return reply.status(status).headers(headers).send(body);
+    }
+    if (error instanceof TRPCError) {
+      const invalidInput = describeInvalidInput(error);
+      if (invalidInput) return reply.status(400).send({ code: "invalid_request", description: invalidInput });
+      const status = getHTTPStatusCodeFromError(error);
+      if (status < 500)
+        return reply.status(status).send({ code: error.code.toLowerCase(), description: error.message });
+    } else {
+      const status = (error as { statusCode?: number }).statusCode ?? 500;
+      if (status < 500) {
+        const code = (error as { code?: string }).code ?? "bad_request";
+        return reply.status(status).send({ code, description: (error as Error).message });
+      }
+    }
+    request.log.error({ err: error }, "request failed");
+    return reply.status(500).send({ code: "internal_error", description: "Internal server error" });
+  };
 }

@@ -1,3 +1,4 @@
 export { type AppOptions, buildApp } from "./app";
-export { MESSAGES, READ_MESSAGES } from "./messages";
+export { MESSAGES } from "./messages";
 export type { AppRouter, RouterInputs, RouterOutputs } from "./root";
+export { SCOPES, type Scope } from "./scopes";

@@ -1,6 +1,6 @@
-import { createAccessTokenVerifier, verifierConfigFromEnv } from "@quickstart/auth";
+import { createAccessTokenVerifier } from "@quickstart/auth";
 import { buildApp } from "./app";
-import { readEnv } from "./env";
+import { readEnv, verifierConfigFromEnv } from "./env";
 
 const startedAt = performance.now();
 const env = readEnv();
@@ -14,6 +14,7 @@ const app = await buildApp({
     },
   }),
   corsOrigins: env.CORS_ORIGINS,
+  publicUrl: env.API_PUBLIC_URL,
   logger: { level: env.LOG_LEVEL },
 });
 

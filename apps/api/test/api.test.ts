@@ -15,11 +15,14 @@ import { buildAppFor } from "./build-app-for";
 let issuer: TestIssuer;
 let app: FastifyInstance;
 let baseUrl: string;
+/** Every challenge's `resource_metadata` (RFC 9728 §5.1): the default public URL, from the port listened on. */
+let resourceMetadata: string;
 
 beforeAll(async () => {
   issuer = await startTestIssuer();
   app = await buildAppFor(issuer);
   baseUrl = await app.listen({ host: "127.0.0.1", port: 0 });
+  resourceMetadata = `resource_metadata="http://localhost:${new URL(baseUrl).port}/.well-known/oauth-protected-resource"`;
 });
 afterAll(async () => {
   await app.close();
@@ -182,7 +185,10 @@ describe.each([
       const outcome = await call("privateScoped", authorization);
       expect(outcome.status).toBe(403);
       expect(outcome.body).toEqual({ code: "Unauthorized", description: "您没有权限访问当前资源" });
-      expect(outcome.wwwAuthenticate).toMatch(/^Bearer error="insufficient_scope", .*scope="read:messages"$/);
+      expect(outcome.wwwAuthenticate).toMatch(
+        /^Bearer error="insufficient_scope", .*scope="read:messages", /,
+      );
+      expect(outcome.wwwAuthenticate?.endsWith(`, ${resourceMetadata}`)).toBe(true);
     },
   );
 
@@ -194,8 +200,8 @@ describe.each([
       expect(outcome.body).toEqual({ code, description });
       expect(outcome.wwwAuthenticate).toBe(
         code === "authorization_header_missing"
-          ? "Bearer"
-          : `Bearer error="invalid_token", error_description="${description}"`,
+          ? `Bearer ${resourceMetadata}`
+          : `Bearer error="invalid_token", error_description="${description}", ${resourceMetadata}`,
       );
     }
   });

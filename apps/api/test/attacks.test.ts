@@ -230,12 +230,26 @@ describe("odd input", () => {
     "/trpc/private",
     "/trpc/public,private?batch=1",
     "/nope",
-  ])("sends security headers on %s, answered or refused", async (url) => {
+  ])("sends the OWASP REST security headers on %s, answered or refused", async (url) => {
     const response = await app.inject({ url });
+    expect(response.headers["cache-control"]).toBe("no-store");
+    expect(response.headers["content-security-policy"]).toBe("frame-ancestors 'none'");
     expect(response.headers["x-content-type-options"]).toBe("nosniff");
-    expect(response.headers["content-security-policy"]).toContain("default-src 'self'");
-    expect(response.headers["x-frame-options"]).toBe("SAMEORIGIN");
-    expect(response.headers["strict-transport-security"]).toContain("max-age=");
+    expect(response.headers["x-frame-options"]).toBe("DENY");
+    // Served over http here (no API_PUBLIC_URL): HSTS would be ignored by browsers.
+    expect(response.headers["strict-transport-security"]).toBeUndefined();
     expect(response.headers["x-powered-by"]).toBeUndefined();
+  });
+
+  it("sends Strict-Transport-Security when the public URL is https", async () => {
+    const httpsApp = await buildApp({
+      verifier: createAccessTokenVerifier(issuer.verifierConfig),
+      publicUrl: "https://api.example.com",
+    });
+    for (const url of ["/api/public", "/api/private", "/nope"]) {
+      const response = await httpsApp.inject({ url });
+      expect(response.headers["strict-transport-security"]).toBe("max-age=31536000; includeSubDomains");
+    }
+    await httpsApp.close();
   });
 });

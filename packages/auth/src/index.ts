@@ -1,14 +1,14 @@
 export { parseAuthorizationHeader } from "./authorization-header";
 export type { AccessTokenClaims } from "./claims";
 export {
-  type AuthEnv,
-  authEnvSchema,
-  requireIssuerVariable,
+  ALLOWED_ALGORITHMS,
+  issuerUrlSchema,
   type SigningAlgorithm,
   type VerifierConfig,
-  verifierConfigFromEnv,
+  verifierConfigSchema,
 } from "./config";
 export * from "./errors";
+export { type AuthErrorResponse, authErrorResponse } from "./http-response";
 export type { AuthLogger } from "./key-set";
 export {
   assertScopes,
@@ -24,4 +24,4 @@ export {
   toAuthError,
   type VerifiedAccessToken,
 } from "./verifier";
-export { wwwAuthenticateFor } from "./www-authenticate";
+export { type ChallengeOptions, wwwAuthenticateFor } from "./www-authenticate";

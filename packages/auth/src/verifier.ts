@@ -21,6 +21,8 @@ export interface VerifiedAccessToken {
 }
 
 export interface AccessTokenVerifier {
+  /** The issuer whose tokens it accepts, as configured (what RFC 9728 metadata names). */
+  readonly issuer: string;
   /** Resolves with the verified token or rejects with an {@link AuthError}; never anything else. */
   verify(token: string): Promise<VerifiedAccessToken>;
 }
@@ -31,7 +33,8 @@ export interface AccessTokenVerifier {
  *
  * @example
  * const verifier = createAccessTokenVerifier({ issuer: "https://example.authok.cn/", audience: "https://api" });
- * const { claims, scopes } = await verifier.verify(token);
+ * const { claims, scopes } = await verifier.verify(parseAuthorizationHeader(request.headers.authorization));
+ * if (!scopes.has("read:messages")) throw new InsufficientScope(["read:messages"]);
  */
 export function createAccessTokenVerifier(
   config: VerifierConfig,
@@ -79,6 +82,7 @@ export function createAccessTokenVerifier(
   }
 
   return {
+    issuer: resolved.issuer,
     // A token already accepted is served from memory until its exp (see verified-token-cache.ts).
     verify: withVerifiedTokenCache(verify, {
       maxEntries: resolved.tokenCacheSize,

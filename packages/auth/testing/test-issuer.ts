@@ -84,7 +84,15 @@ export async function startTestIssuer(
         res.writeHead(503).end();
       } else if (document === "discovery" && state.discovery) {
         res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify({ issuer: state.issuer, jwks_uri: state.jwksUri }));
+        res.end(
+          JSON.stringify({
+            issuer: state.issuer,
+            jwks_uri: state.jwksUri,
+            // Not served: named so documents built from discovery (the API's OpenAPI) have them.
+            authorization_endpoint: `${state.issuer}authorize`,
+            token_endpoint: `${state.issuer}token`,
+          }),
+        );
       } else if (document === "jwks") {
         res.writeHead(200, { "content-type": "application/json" });
         res.end(JSON.stringify({ keys: published.map((key) => key.publicJwk) }));

@@ -1,0 +1,21 @@
+import type { FastifyInstance } from "fastify";
+import { SCOPES } from "./scopes";
+
+export const PROTECTED_RESOURCE_METADATA_PATH = "/.well-known/oauth-protected-resource";
+
+/**
+ * RFC 9728 protected-resource metadata: which issuer's tokens the API accepts, its scopes and where
+ * its documentation is. Built from configuration, never from the request's Host header.
+ */
+export function registerProtectedResourceMetadata(
+  app: FastifyInstance,
+  { issuer, publicUrl }: { issuer: string; publicUrl: () => string },
+): void {
+  app.get(PROTECTED_RESOURCE_METADATA_PATH, async () => ({
+    resource: publicUrl(),
+    authorization_servers: [issuer],
+    scopes_supported: Object.keys(SCOPES),
+    bearer_methods_supported: ["header"],
+    resource_documentation: `${publicUrl()}/docs`,
+  }));
+}

@@ -1,0 +1,107 @@
+/**
+ * A Fastify plugin that serves every procedure whose meta names a REST route. Each route answers
+ * through tRPC's server-side caller, so authentication, scopes, input validation and logic run
+ * through the same procedure chain as over tRPC. Its route schema, derived from the procedure's
+ * zod input and output, serializes the answer and is what @fastify/swagger documents.
+ */
+import type { IncomingMessage } from "node:http";
+import type { AnyTRPCProcedure, AnyTRPCRouter, TRPCRouterRecord } from "@trpc/server";
+import type { FastifyPluginAsync, FastifySchema } from "fastify";
+import { z } from "zod";
+import { type ContextInner, createCallerFactory, type Meta } from "./trpc";
+
+export interface RestMirrorsOptions {
+  /** The record given to `router()`; walked for procedures with `meta.rest`. */
+  procedures: TRPCRouterRecord;
+  /** The router built from it, called through `createCallerFactory`. */
+  router: AnyTRPCRouter;
+  createContext: (options: { req: IncomingMessage }) => ContextInner;
+}
+
+/** Each procedure of a record (plain nested objects) with its dotted path. */
+export function listProcedures(record: TRPCRouterRecord, prefix = ""): { path: string; meta: Meta }[] {
+  return Object.entries(record).flatMap(([key, value]) =>
+    // tRPC's own test for a procedure: procedures are functions, nested records plain objects.
+    typeof value === "function"
+      ? [{ path: prefix + key, meta: ((value as AnyTRPCProcedure).meta ?? {}) as Meta }]
+      : listProcedures(value, `${prefix}${key}.`),
+  );
+}
+
+/** A zod schema as the JSON Schema (2020-12, as OpenAPI 3.1 uses) of what it accepts or returns. */
+export function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
+  const { $schema: _, ...jsonSchema } = z.toJSONSchema(schema, { io });
+  return jsonSchema;
+}
+
+const errorBody = (description: string) => ({
+  description,
+  type: "object",
+  properties: { code: { type: "string" }, description: { type: "string" } },
+  required: ["code", "description"],
+});
+
+/** The Fastify route schema of one mirror: what @fastify/swagger turns into its OpenAPI operation. */
+export function routeSchema(path: string, meta: Meta): FastifySchema {
+  const rest = meta.rest as NonNullable<Meta["rest"]>;
+  const input = meta.input ? jsonSchemaOf(meta.input, "input") : undefined;
+  if (input && rest.method === "GET" && input.type !== "object") {
+    throw new Error(
+      `${path}: a GET mirror takes its input from the query string, so its input must be a z.object`,
+    );
+  }
+  const isProtected = meta.scopes !== undefined;
+  return {
+    operationId: path,
+    ...(meta.summary ? { summary: meta.summary } : {}),
+    ...(isProtected ? { security: [{ oauth2: [...(meta.scopes ?? [])] }] } : {}),
+    ...(input ? { [rest.method === "GET" ? "querystring" : "body"]: input } : {}),
+    response: {
+      200: { description: "Success", ...(meta.output ? jsonSchemaOf(meta.output, "output") : {}) },
+      ...(input ? { 400: errorBody("The input does not match the schema (`invalid_request`)") } : {}),
+      ...(isProtected
+        ? {
+            401: errorBody("No valid access token; see the WWW-Authenticate challenge"),
+            ...(meta.scopes?.length ? { 403: errorBody("The access token lacks a required scope") } : {}),
+            503: errorBody("The issuer's signing keys could not be fetched; see Retry-After"),
+          }
+        : {}),
+    },
+  };
+}
+
+export const restMirrors: FastifyPluginAsync<RestMirrorsOptions> = async (app, options) => {
+  const createCaller = createCallerFactory(options.router);
+  for (const { path, meta } of listProcedures(options.procedures)) {
+    if (!meta.rest) continue;
+    const keys = path.split(".");
+    app.route({
+      method: meta.rest.method,
+      url: meta.rest.path,
+      schema: routeSchema(path, meta),
+      // The schema documents the input; the procedure validates it, after authentication.
+      validatorCompiler: () => () => true,
+      handler: async (request, reply) => {
+        // Aborts the procedure's `signal` when the client goes away before the answer.
+        const aborted = new AbortController();
+        reply.raw.once("close", () => {
+          if (!reply.raw.writableFinished) aborted.abort();
+        });
+        const caller = createCaller(options.createContext({ req: request.raw }), {
+          signal: aborted.signal,
+        });
+        const procedure = keys.reduce<unknown>(
+          (node, key) => (node as Record<string, unknown>)[key],
+          caller,
+        ) as (input: unknown) => Promise<unknown>;
+        const input = meta.rest?.method === "GET" ? nonEmpty(request.query) : request.body;
+        return procedure(input);
+      },
+    });
+  }
+};
+
+/** A query string with no parameters is no input at all. */
+function nonEmpty(query: unknown): unknown {
+  return query && typeof query === "object" && Object.keys(query).length > 0 ? query : undefined;
+}
