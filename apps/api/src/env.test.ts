@@ -28,6 +28,9 @@ describe("parseEnv", () => {
     [{ PORT: "70000" }, /^PORT /],
     [{ AUTH_ALGORITHMS: "HS256" }, /^AUTH_ALGORITHMS.* must list only/],
     [{ LOG_LEVEL: "loud" }, /^LOG_LEVEL /],
+    [{ API_PUBLIC_URL: "api.example.com" }, /^API_PUBLIC_URL must be a URL/],
+    [{ API_PUBLIC_URL: "ftp://api.example.com" }, /^API_PUBLIC_URL must use http: or https:/],
+    [{ API_PUBLIC_URL: "https://api.example.com/?x=1" }, /^API_PUBLIC_URL must not have a query/],
   ])("names the variable in %j", (override, message) => {
     const found = problems({ ...valid, ...override });
     expect(found).toHaveLength(1);
@@ -45,5 +48,13 @@ describe("parseEnv", () => {
         AUTH_ALGORITHMS: ["RS256"],
       },
     });
+  });
+
+  it("takes API_PUBLIC_URL without its trailing slash, and leaves it unset by default", () => {
+    expect(parseEnv({ ...valid, API_PUBLIC_URL: "https://api.example.com/v1/" })).toMatchObject({
+      env: { API_PUBLIC_URL: "https://api.example.com/v1" },
+    });
+    const parsed = parseEnv(valid);
+    expect("env" in parsed && parsed.env.API_PUBLIC_URL).toBeUndefined();
   });
 });

@@ -63,11 +63,14 @@ const envSchema = z
      */
     API_PUBLIC_URL: z
       .url({ error: "must be a URL such as https://api.example.com" })
-      .refine((value) => /^https?:$/.test(new URL(value).protocol), "must use http: or https:")
-      .refine((value) => {
-        const url = new URL(value);
-        return url.search === "" && url.hash === "";
-      }, "must not have a query or fragment")
+      .refine(
+        (value) => !URL.canParse(value) || /^https?:$/.test(new URL(value).protocol),
+        "must use http: or https:",
+      )
+      .refine(
+        (value) => !URL.canParse(value) || (new URL(value).search === "" && new URL(value).hash === ""),
+        "must not have a query or fragment",
+      )
       .transform((value) => value.replace(/\/+$/, ""))
       .optional(),
     /** Comma-separated origins allowed by CORS; unset or `*` allows any (bearer tokens, no cookies). */

@@ -89,6 +89,8 @@ export const openApi: FastifyPluginAsync<OpenApiOptions> = async (app, options) 
         description:
           "The REST mirrors of the API's tRPC procedures. Paste an access token, or get one with a flow below.",
       },
+      // Its flows are filled in per document, from the issuer's discovery (see completeDocument).
+      components: { securitySchemes: { oauth2: { type: "oauth2", flows: {} } } },
     },
   });
   // Registered here, so @fastify/swagger sees the mirrors and nothing else (not /trpc).

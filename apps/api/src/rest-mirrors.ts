@@ -34,11 +34,13 @@ export function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): Record<
   return jsonSchema;
 }
 
-const errorBody = (description: string) => ({
+/** A documented error answer: the quickstart's `{ code, description }` with the codes it can carry. */
+const errorBody = (description: string, codes: string[], header?: string) => ({
   description,
   type: "object",
-  properties: { code: { type: "string" }, description: { type: "string" } },
+  properties: { code: { type: "string", enum: codes }, description: { type: "string" } },
   required: ["code", "description"],
+  ...(header ? { headers: { [header]: { type: "string" } } } : {}),
 });
 
 /** The Fastify route schema of one mirror: what @fastify/swagger turns into its OpenAPI operation. */
@@ -58,12 +60,30 @@ export function routeSchema(path: string, meta: Meta): FastifySchema {
     ...(input ? { [rest.method === "GET" ? "querystring" : "body"]: input } : {}),
     response: {
       200: { description: "Success", ...(meta.output ? jsonSchemaOf(meta.output, "output") : {}) },
-      ...(input ? { 400: errorBody("The input does not match the schema (`invalid_request`)") } : {}),
+      ...(input
+        ? { 400: errorBody("The input does not match the procedure's schema", ["invalid_request"]) }
+        : {}),
       ...(isProtected
         ? {
-            401: errorBody("No valid access token; see the WWW-Authenticate challenge"),
-            ...(meta.scopes?.length ? { 403: errorBody("The access token lacks a required scope") } : {}),
-            503: errorBody("The issuer's signing keys could not be fetched; see Retry-After"),
+            401: errorBody(
+              "No valid access token",
+              ["authorization_header_missing", "invalid_header", "token_expired", "invalid_claims"],
+              "WWW-Authenticate",
+            ),
+            ...(meta.scopes?.length
+              ? {
+                  403: errorBody(
+                    "The access token lacks a required scope",
+                    ["Unauthorized"],
+                    "WWW-Authenticate",
+                  ),
+                }
+              : {}),
+            503: errorBody(
+              "The issuer's signing keys could not be fetched",
+              ["jwks_unavailable"],
+              "Retry-After",
+            ),
           }
         : {}),
     },

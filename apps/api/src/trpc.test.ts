@@ -3,7 +3,7 @@ import { TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";
 import { MESSAGES } from "./messages";
 import { appRouter } from "./root";
-import { createCallerFactory, createContextInner } from "./trpc";
+import { createCallerFactory, createContextInner, scopedProcedure } from "./trpc";
 
 const createCaller = createCallerFactory(appRouter);
 
@@ -43,5 +43,15 @@ describe("procedures through createCaller", () => {
       .catch((e: unknown) => e);
     expect((error as TRPCError).code).toBe("FORBIDDEN");
     expect((error as TRPCError).cause).toBeInstanceOf(InsufficientScope);
+  });
+});
+
+describe("scopedProcedure", () => {
+  it("accepts only the scopes in the registry (scopes.ts), at compile time and at start-up", () => {
+    expect(() => scopedProcedure("read:messages")).not.toThrow();
+    // @ts-expect-error a misspelled scope does not compile (tsc runs on this file in `pnpm check`)
+    expect(() => scopedProcedure("read:message")).toThrow("read:message is not in SCOPES (scopes.ts)");
+    // @ts-expect-error at least one scope: a scoped procedure with none is a protected one
+    expect(() => scopedProcedure()).not.toThrow();
   });
 });

@@ -1,0 +1,199 @@
+/**
+ * The generated OpenAPI document, checked by a real OpenAPI validator and against the running API:
+ * every documented response of every operation is produced for real, and its status, body and
+ * headers must match what the document says. Also the RFC 9728 metadata and the docs page.
+ */
+import { startTestIssuer, type TestIssuer } from "@quickstart/auth/testing";
+import { Validator } from "@seriousme/openapi-schema-validator";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SCOPES } from "../src/scopes";
+import { buildAppFor } from "./build-app-for";
+
+interface Operation {
+  operationId: string;
+  security?: Record<string, string[]>[];
+  responses: Record<
+    string,
+    { headers?: Record<string, unknown>; content: { "application/json": { schema: object } } }
+  >;
+}
+interface OpenApiDocument {
+  servers: { url: string }[];
+  paths: Record<string, Record<string, Operation>>;
+  components: {
+    securitySchemes: { oauth2: { flows: Record<string, { tokenUrl: string; authorizationUrl?: string }> } };
+  };
+}
+
+const PUBLIC_URL = "https://api.example.com";
+let issuer: TestIssuer;
+let down: TestIssuer;
+let app: FastifyInstance;
+let outageApp: FastifyInstance;
+let document: OpenApiDocument;
+
+beforeAll(async () => {
+  issuer = await startTestIssuer();
+  down = await startTestIssuer();
+  app = await buildAppFor(issuer, { publicUrl: PUBLIC_URL });
+  outageApp = await buildAppFor(down, { publicUrl: PUBLIC_URL });
+  const response = await app.inject({ url: "/api/openapi.json" });
+  expect(response.statusCode).toBe(200);
+  document = response.json();
+});
+afterAll(async () => {
+  await app.close();
+  await outageApp.close();
+  await issuer.close();
+  await down.close();
+});
+
+const operations = () =>
+  Object.entries(document.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, operation]) => ({ path, method: method.toUpperCase(), operation })),
+  );
+
+describe("GET /api/openapi.json", () => {
+  it("is a valid OpenAPI 3.1 document", async () => {
+    const result = await new Validator().validate(structuredClone(document) as never);
+    expect(result.errors).toBeUndefined();
+    expect(result.valid).toBe(true);
+    expect((document as unknown as { openapi: string }).openapi).toBe("3.1.0");
+  });
+
+  it("documents exactly the REST mirrors, at the configured public URL", () => {
+    expect(operations().map(({ method, path }) => `${method} ${path}`)).toEqual([
+      "GET /api/public",
+      "GET /api/private",
+      "GET /api/private-scoped",
+    ]);
+    expect(document.servers).toEqual([{ url: PUBLIC_URL }]);
+  });
+
+  it("declares the oauth2 flows at the issuer's endpoints, with the registered scopes", () => {
+    const { flows } = document.components.securitySchemes.oauth2;
+    expect(flows).toEqual({
+      authorizationCode: {
+        authorizationUrl: `${issuer.issuer}authorize`,
+        tokenUrl: `${issuer.issuer}token`,
+        scopes: SCOPES,
+      },
+      clientCredentials: { tokenUrl: `${issuer.issuer}token`, scopes: SCOPES },
+    });
+  });
+
+  it("lists each operation's required scopes, and none for the public one", () => {
+    const security = Object.fromEntries(
+      operations().map(({ operation }) => [operation.operationId, operation.security]),
+    );
+    expect(security).toEqual({
+      public: undefined,
+      private: [{ oauth2: [] }],
+      privateScoped: [{ oauth2: ["read:messages"] }],
+    });
+  });
+
+  it("matches every documented response with a real one", async () => {
+    const ajv = new Ajv2020({ strict: false });
+    const authorizationFor: Record<string, () => Promise<string | undefined>> = {
+      200: async () => `Bearer ${await issuer.sign()}`,
+      401: async () => undefined,
+      403: async () => `Bearer ${await issuer.sign({ scope: "openid" })}`,
+      503: async () => `Bearer ${await down.sign()}`,
+    };
+    down.failing = true;
+    let checked = 0;
+    for (const { path, method, operation } of operations()) {
+      for (const [status, documented] of Object.entries(operation.responses)) {
+        const makeAuthorization = authorizationFor[status];
+        if (!makeAuthorization) throw new Error(`no request produces ${status} for ${path}`);
+        const authorization = await makeAuthorization();
+        const response = await (status === "503" ? outageApp : app).inject({
+          method: method as "GET",
+          url: path,
+          headers: authorization ? { authorization } : {},
+        });
+        expect(response.statusCode, `${method} ${path}`).toBe(Number(status));
+        const validate = ajv.compile(documented.content["application/json"].schema);
+        expect(
+          validate(response.json()),
+          `${method} ${path} ${status}: ${ajv.errorsText(validate.errors)}`,
+        ).toBe(true);
+        for (const header of Object.keys(documented.headers ?? {}))
+          expect(String(response.headers[header.toLowerCase()] ?? ""), `${header} on ${status}`).not.toBe("");
+        checked += 1;
+      }
+    }
+    expect(checked).toBe(1 + 3 + 4);
+  });
+
+  it("answers 503 issuer_unavailable while the issuer's discovery cannot be fetched", async () => {
+    const unreachable = await startTestIssuer();
+    unreachable.failing = true;
+    const local = await buildAppFor(unreachable);
+    const response = await local.inject({ url: "/api/openapi.json" });
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toMatchObject({ code: "issuer_unavailable" });
+    unreachable.failing = false;
+    expect((await local.inject({ url: "/api/openapi.json" })).statusCode).toBe(200);
+    await local.close();
+    await unreachable.close();
+  });
+});
+
+describe("GET /.well-known/oauth-protected-resource", () => {
+  it("describes the API from its configuration, whatever the Host header says", async () => {
+    const response = await app.inject({
+      url: "/.well-known/oauth-protected-resource",
+      headers: { host: "evil.example", "x-forwarded-host": "evil.example" },
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({
+      resource: PUBLIC_URL,
+      authorization_servers: [issuer.issuer],
+      scopes_supported: ["read:messages"],
+      bearer_methods_supported: ["header"],
+      resource_documentation: `${PUBLIC_URL}/docs`,
+    });
+  });
+
+  it("is what every challenge points at, on REST and tRPC", async () => {
+    for (const url of ["/api/private", "/trpc/private"]) {
+      const response = await app.inject({ url });
+      // One challenge per accepted scheme, each its own header line.
+      expect([response.headers["www-authenticate"]].flat()).toEqual([
+        `Bearer resource_metadata="${PUBLIC_URL}/.well-known/oauth-protected-resource"`,
+      ]);
+    }
+  });
+});
+
+describe("GET /docs", () => {
+  it("serves Swagger UI from this process, under a CSP that allows only itself and the issuer", async () => {
+    const page = await app.inject({ url: "/docs/" });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers["content-type"]).toMatch(/^text\/html/);
+    const csp = String(page.headers["content-security-policy"]);
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain(`connect-src 'self' ${new URL(issuer.issuer).origin}`);
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|https:(?!\/\/)/);
+    const assets = [...page.body.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1] ?? "");
+    expect(assets.length).toBeGreaterThan(2);
+    for (const asset of assets) {
+      expect(asset, "no CDN").not.toMatch(/^(https?:)?\/\//);
+      expect((await app.inject({ url: new URL(asset, "http://x/docs/").pathname })).statusCode, asset).toBe(
+        200,
+      );
+    }
+    expect(page.body).not.toMatch(/<script>[^<]/); // no inline script: 'self' only
+  });
+
+  it("serves the same document as /api/openapi.json to the UI", async () => {
+    const forUi = await app.inject({ url: "/docs/json" });
+    expect(forUi.statusCode).toBe(200);
+    expect(forUi.json()).toEqual(document);
+  });
+});
