@@ -8,14 +8,14 @@ import {
   postToken,
   REDIRECT_URI,
   signIn,
-  startTestIssuer,
+  startEmbeddedIssuer,
   verifyAccessToken,
   WEB_ORIGIN,
 } from "./helpers";
 
-let issuer: Awaited<ReturnType<typeof startTestIssuer>>;
+let issuer: Awaited<ReturnType<typeof startEmbeddedIssuer>>;
 beforeAll(async () => {
-  issuer = await startTestIssuer();
+  issuer = await startEmbeddedIssuer();
 });
 afterAll(async () => {
   await issuer?.close();

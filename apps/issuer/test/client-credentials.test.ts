@@ -1,10 +1,10 @@
 import { decodeProtectedHeader } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AUDIENCE, postToken, startTestIssuer, verifyAccessToken } from "./helpers";
+import { AUDIENCE, postToken, startEmbeddedIssuer, verifyAccessToken } from "./helpers";
 
-let issuer: Awaited<ReturnType<typeof startTestIssuer>>;
+let issuer: Awaited<ReturnType<typeof startEmbeddedIssuer>>;
 beforeAll(async () => {
-  issuer = await startTestIssuer();
+  issuer = await startEmbeddedIssuer();
 });
 afterAll(async () => {
   await issuer?.close();

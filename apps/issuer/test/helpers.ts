@@ -17,8 +17,11 @@ export async function tempDataDir(): Promise<{ dataDir: string; remove: () => Pr
   return { dataDir, remove: () => rm(dataDir, { recursive: true, force: true }) };
 }
 
-/** The real issuer on 127.0.0.1, a free port, a fresh data dir unless given one. */
-export async function startTestIssuer(options: Partial<StartIssuerOptions> = {}) {
+/**
+ * The embedded oidc-provider issuer on 127.0.0.1, a free port, a fresh data dir unless given one.
+ * (Not packages/auth's `startTestIssuer`, which serves only discovery and a JWKS.)
+ */
+export async function startEmbeddedIssuer(options: Partial<StartIssuerOptions> = {}) {
   const temp = options.dataDir ? undefined : await tempDataDir();
   const issuer = await startIssuer({
     port: 0,

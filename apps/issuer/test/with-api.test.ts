@@ -6,7 +6,7 @@ import { buildApp } from "@quickstart/api";
 import { createAccessTokenVerifier } from "@quickstart/auth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningIssuer } from "../src/index";
-import { AUDIENCE, postToken, signIn, startTestIssuer, tempDataDir } from "./helpers";
+import { AUDIENCE, postToken, signIn, startEmbeddedIssuer, tempDataDir } from "./helpers";
 
 const run = promisify(execFile);
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
@@ -34,10 +34,10 @@ const get = (url: string, token?: string) =>
   fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 
 describe("with the real API", () => {
-  let issuer: Awaited<ReturnType<typeof startTestIssuer>>;
+  let issuer: Awaited<ReturnType<typeof startEmbeddedIssuer>>;
   let api: Awaited<ReturnType<typeof startApi>>;
   beforeAll(async () => {
-    issuer = await startTestIssuer();
+    issuer = await startEmbeddedIssuer();
     api = await startApi(issuer.url);
   });
   afterAll(async () => {
@@ -109,12 +109,12 @@ describe("with the real API", () => {
 describe("across an issuer restart with the same data directory", () => {
   it("a token issued before the restart is still accepted after it", async () => {
     const { dataDir, remove } = await tempDataDir();
-    const first = await startTestIssuer({ dataDir });
+    const first = await startEmbeddedIssuer({ dataDir });
     const token = await machineToken(first);
     await first.close();
 
     // Same port, so the same issuer identifier.
-    const second = await startTestIssuer({ dataDir, port: first.port });
+    const second = await startEmbeddedIssuer({ dataDir, port: first.port });
     const api = await startApi(second.url);
     try {
       expect(second.machineClient).toEqual(first.machineClient);
