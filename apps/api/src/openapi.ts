@@ -61,6 +61,7 @@ function completeDocument(app: FastifyInstance, endpoints: IssuerEndpoints, publ
   document.components = {
     ...(document.components as object),
     securitySchemes: {
+      ...(document.components as { securitySchemes: object }).securitySchemes,
       oauth2: {
         type: "oauth2",
         description: "Access tokens from the API's issuer. Authorization code: use PKCE (S256).",
@@ -90,7 +91,18 @@ export const openApi: FastifyPluginAsync<OpenApiOptions> = async (app, options) 
           "The REST mirrors of the API's tRPC procedures. Paste an access token, or get one with a flow below.",
       },
       // Its flows are filled in per document, from the issuer's discovery (see completeDocument).
-      components: { securitySchemes: { oauth2: { type: "oauth2", flows: {} } } },
+      components: {
+        securitySchemes: {
+          oauth2: { type: "oauth2", flows: {} },
+          bearerAuth: {
+            type: "http",
+            scheme: "bearer",
+            bearerFormat: "JWT",
+            description:
+              "An access token from the API's issuer, pasted in (for example `pnpm --silent token`)",
+          },
+        },
+      },
     },
   });
   // Registered here, so @fastify/swagger sees the mirrors and nothing else (not /trpc).
@@ -113,7 +125,8 @@ export const openApi: FastifyPluginAsync<OpenApiOptions> = async (app, options) 
       "img-src 'self' data:",
       "object-src 'none'",
       "script-src 'self'",
-      "style-src 'self'",
+      // Swagger UI adds a <style> element at run time; scripts stay 'self' only.
+      "style-src 'self' 'unsafe-inline'",
       `connect-src 'self' ${issuerOrigin}`,
       `form-action 'self' ${issuerOrigin}`,
       "frame-ancestors 'none'",

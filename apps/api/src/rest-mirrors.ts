@@ -56,7 +56,11 @@ export function routeSchema(path: string, meta: Meta): FastifySchema {
   return {
     operationId: path,
     ...(meta.summary ? { summary: meta.summary } : {}),
-    ...(isProtected ? { security: [{ oauth2: [...(meta.scopes ?? [])] }] } : {}),
+    // Either scheme will do: a token from one of the issuer's flows, or one pasted in (OpenAPI 3.1
+    // lets a bearer scheme list the scopes it needs as roles).
+    ...(isProtected
+      ? { security: [{ oauth2: [...(meta.scopes ?? [])] }, { bearerAuth: [...(meta.scopes ?? [])] }] }
+      : {}),
     ...(input ? { [rest.method === "GET" ? "querystring" : "body"]: input } : {}),
     response: {
       200: { description: "Success", ...(meta.output ? jsonSchemaOf(meta.output, "output") : {}) },

@@ -117,7 +117,7 @@ describe("a procedure added with input and a scope", () => {
     expect(greet).toMatchObject({
       operationId: "messages.greet",
       summary: "Greets someone by name",
-      security: [{ oauth2: ["read:messages"] }],
+      security: [{ oauth2: ["read:messages"] }, { bearerAuth: ["read:messages"] }],
       requestBody: { content: { "application/json": { schema: { required: ["name"] } } } },
     });
     expect(Object.keys(greet?.responses as object)).toEqual(["200", "400", "401", "403", "503"]);
