@@ -4,7 +4,7 @@
  */
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from "fastify";
+import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyReply } from "fastify";
 import { type RestMirrorsOptions, restMirrors } from "./rest-mirrors";
 import { SCOPES } from "./scopes";
 
@@ -22,24 +22,26 @@ interface IssuerEndpoints {
 }
 
 /** The issuer's authorization and token endpoints from its OpenID discovery, fetched once it answers. */
-function issuerEndpoints(issuer: string, timeoutMs: number) {
+function issuerEndpoints(issuer: string, timeoutMs: number, log: FastifyBaseLogger) {
+  const url = new URL(".well-known/openid-configuration", issuer.endsWith("/") ? issuer : `${issuer}/`);
   let found: IssuerEndpoints | undefined;
   return async (): Promise<IssuerEndpoints | undefined> => {
     if (found) return found;
     try {
-      const response = await fetch(
-        new URL(".well-known/openid-configuration", issuer.endsWith("/") ? issuer : `${issuer}/`),
-        {
-          signal: AbortSignal.timeout(timeoutMs),
-        },
-      );
+      const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const document = (await response.json()) as Record<string, unknown>;
       const { authorization_endpoint: authorizationEndpoint, token_endpoint: tokenEndpoint } = document;
-      if (!response.ok || typeof authorizationEndpoint !== "string" || typeof tokenEndpoint !== "string")
-        return undefined;
+      if (typeof authorizationEndpoint !== "string" || typeof tokenEndpoint !== "string") {
+        throw new Error("no authorization_endpoint or token_endpoint in it");
+      }
       found = { authorizationEndpoint, tokenEndpoint };
       return found;
-    } catch {
+    } catch (error) {
+      log.warn(
+        { url: url.href, reason: (error as Error).message },
+        "issuer discovery for the OpenAPI document failed",
+      );
       return undefined;
     }
   };
@@ -80,7 +82,7 @@ function completeDocument(app: FastifyInstance, endpoints: IssuerEndpoints, publ
 }
 
 export const openApi: FastifyPluginAsync<OpenApiOptions> = async (app, options) => {
-  const discover = issuerEndpoints(options.issuer, options.discoveryTimeoutMs ?? 5000);
+  const discover = issuerEndpoints(options.issuer, options.discoveryTimeoutMs ?? 5000, app.log);
   await app.register(swagger, {
     openapi: {
       openapi: "3.1.0",
