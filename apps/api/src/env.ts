@@ -52,6 +52,11 @@ const envSchema = z
     AUTH_JWKS_TIMEOUT_MS: optionalNumber(verifierOptions.fetchTimeoutMs),
     AUTH_JWKS_COOLDOWN_MS: optionalNumber(verifierOptions.fetchCooldownMs),
     AUTH_TOKEN_CACHE_SIZE: optionalNumber(verifierOptions.tokenCacheSize),
+    AUTH_JWKS_MAX_AGE_S: z
+      .string()
+      .optional()
+      .transform((value) => (value === undefined || value === "" ? undefined : Number(value)))
+      .pipe(z.number().int().min(1).max(86_400).optional()),
 
     // --- The API's own server ---
     PORT: z.coerce.number().int().min(0).max(65535).default(3010),
@@ -117,6 +122,7 @@ export function verifierConfigFromEnv(env: ApiEnv): VerifierConfig {
     fetchTimeoutMs: env.AUTH_JWKS_TIMEOUT_MS,
     fetchCooldownMs: env.AUTH_JWKS_COOLDOWN_MS,
     tokenCacheSize: env.AUTH_TOKEN_CACHE_SIZE,
+    jwksMaxAgeMs: env.AUTH_JWKS_MAX_AGE_S === undefined ? undefined : env.AUTH_JWKS_MAX_AGE_S * 1000,
   };
 }
 

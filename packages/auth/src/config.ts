@@ -50,6 +50,8 @@ export const verifierConfigSchema = z.object({
   fetchTimeoutMs: z.number().int().min(100).max(60_000).default(5000),
   /** The least time between two key-set fetches triggered by unknown `kid`s or by failures. */
   fetchCooldownMs: z.number().int().min(0).max(3_600_000).default(30_000),
+  /** Once the issuer's keys are this old they are refreshed in the background; a key the issuer removed is refused after at most about this long. */
+  jwksMaxAgeMs: z.number().int().min(100).max(86_400_000).default(600_000),
   /** How many verified tokens to remember until their exp, so a repeated token skips the signature check; 0 disables. */
   tokenCacheSize: z.number().int().min(0).max(1_000_000).default(10_000),
 });

@@ -9,7 +9,7 @@ export {
 } from "./config";
 export * from "./errors";
 export { type AuthErrorResponse, authErrorResponse } from "./http-response";
-export type { AuthLogger } from "./key-set";
+export type { AuthLogger, KeysStatus } from "./key-set";
 export {
   assertScopes,
   type GrantedScopes,

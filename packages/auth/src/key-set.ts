@@ -1,4 +1,12 @@
-import { createRemoteJWKSet, customFetch, errors, type JWTVerifyGetKey } from "jose";
+import {
+  createRemoteJWKSet,
+  customFetch,
+  errors,
+  type JWKSCacheInput,
+  type JWTVerifyGetKey,
+  jwksCache,
+  type RemoteJWKSet,
+} from "jose";
 import { KeySetUnavailable, SigningKeyNotFound } from "./errors";
 
 /** The part of a pino-style logger the key set writes to. */
@@ -12,14 +20,27 @@ export interface IssuerKeySetOptions {
   jwksUri?: string | undefined;
   fetchTimeoutMs: number;
   fetchCooldownMs: number;
+  /** Once the keys are this old, they are refreshed in the background. */
+  jwksMaxAgeMs: number;
   logger?: AuthLogger | undefined;
 }
+
+/**
+ * What the verifier knows of the issuer's keys, for a readiness probe:
+ * - `not_loaded`: no key set has arrived yet (keys load with the first token);
+ * - `loaded`: a key set younger than the max age, or being refreshed;
+ * - `stale`: the last good key set is older than the max age because refreshes fail; it is still used.
+ */
+export type KeysStatus = "loaded" | "not_loaded" | "stale";
 
 /** Signing-key lookup for `jwtVerify`, and a version for the verified-token cache. */
 export interface IssuerKeySet {
   getKey: JWTVerifyGetKey;
-  /** Goes up each time a key set arrives from the issuer; tokens verified before then may use retired keys. */
+  /** Goes up each time a key set arrives without a key the previous one had (a revoked or retired key). */
   readonly version: number;
+  status(): KeysStatus;
+  /** Stops the background refresh. */
+  close(): void;
 }
 
 /** After a failed fetch, requests that need the issuer fail fast for this long (at most the cooldown). */
@@ -29,11 +50,15 @@ const silentLogger: AuthLogger = { info() {}, warn() {} };
 
 /**
  * The issuer's signing keys, found lazily through OpenID discovery (falling back to
- * `<issuer>.well-known/jwks.json`) and cached for the life of the process with `jose`'s remote key
- * set. Nothing is fetched until the first token arrives, so the API starts while the issuer is
- * down. A failure (issuer unreachable or 5xx, a discovery document naming another issuer, an
- * unusable key set) is never cached: the next request after a short backoff tries again.
- * An unknown `kid` triggers at most one refetch per cooldown window.
+ * `<issuer>.well-known/jwks.json`) and kept with `jose`'s remote key set. Nothing is fetched until
+ * the first token arrives, so the API starts while the issuer is down. A failure (issuer
+ * unreachable or 5xx, a discovery document naming another issuer, an unusable key set) is never
+ * cached: the next request after a short backoff tries again.
+ *
+ * Once loaded, the keys are refreshed in the background every `jwksMaxAgeMs`; requests keep using
+ * the current keys meanwhile and never wait for a refresh. A failed refresh keeps the last good
+ * keys and is retried with a growing backoff (up to the max age). A key missing from a new key set
+ * is refused from then on. An unknown `kid` triggers at most one refetch per cooldown window.
  */
 export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
   const logger = options.logger ?? silentLogger;
@@ -41,10 +66,18 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
   const retryAfterSeconds = Math.ceil(failureBackoffMs / 1000);
   let version = 0;
   let failedUntil = 0;
-  let keySet: Promise<JWTVerifyGetKey> | undefined;
+  let keySet: Promise<RemoteJWKSet> | undefined;
+  // jose writes `{ uat, jwks }` here each time it accepts a key set: how we learn that one arrived.
+  const arrived: JWKSCacheInput = {};
+  let current: { loadedAt: number; keys: Set<string>; kids: string[] } | undefined;
+  let failedSinceLoad = false;
+  let refreshFailures = 0;
+  let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  let closed = false;
 
   /** Any failure to get usable keys: later requests fail fast until the backoff ends. */
   function backOff(cause?: unknown): KeySetUnavailable {
+    failedSinceLoad = true;
     failedUntil = Date.now() + failureBackoffMs;
     return new KeySetUnavailable(retryAfterSeconds, { cause });
   }
@@ -71,6 +104,46 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
     }
   }
 
+  /** Takes in a key set jose has just accepted, if any; cheap when none has. */
+  function noticeArrivedKeys(): void {
+    if (!("uat" in arrived) || arrived.uat === current?.loadedAt) return;
+    const keys = new Set(arrived.jwks.keys.map((jwk) => JSON.stringify(jwk)));
+    // Tokens cached as verified with a key that has gone may be revoked ones: verify them again.
+    if (current && [...current.keys].some((key) => !keys.has(key))) version += 1;
+    current = { loadedAt: arrived.uat, keys, kids: arrived.jwks.keys.map((jwk) => String(jwk.kid)) };
+    failedSinceLoad = false;
+    refreshFailures = 0;
+    scheduleRefresh(options.jwksMaxAgeMs);
+  }
+
+  function scheduleRefresh(delayMs: number): void {
+    clearTimeout(refreshTimer);
+    if (closed) return;
+    refreshTimer = setTimeout(() => void refresh(), delayMs);
+    // A background refresh must never keep the process alive.
+    refreshTimer.unref();
+  }
+
+  async function refresh(): Promise<void> {
+    // A fetch just failed: the refresh keeps to the same backoff as requests.
+    const waitMs = failedUntil - Date.now();
+    if (waitMs > 0) return scheduleRefresh(waitMs);
+    try {
+      await (await (keySet as Promise<RemoteJWKSet>)).reload();
+      noticeArrivedKeys();
+    } catch (error) {
+      failedSinceLoad = true;
+      refreshFailures += 1;
+      const retryMs = Math.min(options.jwksMaxAgeMs, FAILURE_BACKOFF_MS * 2 ** (refreshFailures - 1));
+      const keysAgeS = current ? Math.round((Date.now() - current.loadedAt) / 1000) : undefined;
+      logger.warn(
+        { keysAgeS, retryInS: Math.ceil(retryMs / 1000), reason: reasonOf(error) },
+        "issuer key refresh failed; still using the last keys fetched",
+      );
+      scheduleRefresh(retryMs);
+    }
+  }
+
   async function discoverJwksUri(): Promise<URL> {
     if (options.jwksUri) return new URL(options.jwksUri);
     const base = options.issuer.endsWith("/") ? options.issuer : `${options.issuer}/`;
@@ -90,18 +163,15 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
     return new URL(".well-known/jwks.json", base);
   }
 
-  async function createKeySet(): Promise<JWTVerifyGetKey> {
+  async function createKeySet(): Promise<RemoteJWKSet> {
     const jwksUri = await discoverJwksUri();
     return createRemoteJWKSet(jwksUri, {
       timeoutDuration: options.fetchTimeoutMs,
       cooldownDuration: options.fetchCooldownMs,
-      // Keys stay cached for the life of the process; only an unknown kid triggers a refetch.
+      // Never stale for jose, so no request waits: the background refresh above replaces the keys.
       cacheMaxAge: Number.POSITIVE_INFINITY,
-      [customFetch]: async (url: string, init: RequestInit) => {
-        const response = await fetchFromIssuer(url, init);
-        if (response.status === 200) version += 1;
-        return response;
-      },
+      [jwksCache]: arrived,
+      [customFetch]: fetchFromIssuer,
     });
   }
 
@@ -117,18 +187,32 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
       if (error instanceof errors.JWKSNoMatchingKey) throw new SigningKeyNotFound({ cause: error });
       if (error instanceof errors.JWKSMultipleMatchingKeys) throw new SigningKeyNotFound({ cause: error });
       // JWKSInvalid, a non-200 answer, unparsable JSON: the issuer's fault, not the client's.
-      logger.warn(
-        { reason: error instanceof Error ? error.message : String(error) },
-        "issuer key set unusable",
-      );
+      logger.warn({ reason: reasonOf(error) }, "issuer key set unusable");
       throw backOff(error);
+    } finally {
+      noticeArrivedKeys();
     }
   };
 
   return {
     getKey,
     get version() {
+      noticeArrivedKeys();
       return version;
     },
+    status() {
+      noticeArrivedKeys();
+      if (!current) return "not_loaded";
+      const old = Date.now() - current.loadedAt > options.jwksMaxAgeMs;
+      return old && failedSinceLoad ? "stale" : "loaded";
+    },
+    close() {
+      closed = true;
+      clearTimeout(refreshTimer);
+    },
   };
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

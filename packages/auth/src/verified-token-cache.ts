@@ -8,9 +8,9 @@
  *   hit. At `exp` the entry is dropped and the token goes through full verification again, so the
  *   verifier alone decides (with its clock tolerance) — the cache never extends a token's life.
  * - A token whose `nbf` is still in the future is not stored (full verification runs each time).
- * - Entries made with one key set are dropped once the verifier fetches the key set again (the
- *   generation changes), so a token signed with a key the issuer has since retired is refused as
- *   soon as the verifier itself would refuse it. There is no separate time cap: the verifier's key
+ * - Entries are dropped once a key set arrives that lacks a key the previous one had (the
+ *   generation changes), so a token signed with a key the issuer has since revoked or retired is
+ *   refused as soon as the verifier itself would refuse it. There is no separate time cap: the verifier's key
  *   cache, not this one, decides how long a key is trusted.
  * - At most `maxEntries` entries; the oldest insertion is evicted first.
  *
@@ -33,7 +33,7 @@ export interface TimeBoundToken {
 export interface VerifiedTokenCacheOptions {
   /** 0 disables the cache. */
   maxEntries: number;
-  /** Changes whenever a key set arrives from the issuer; older entries are then stale. */
+  /** Changes whenever a key set arrives without a key the previous one had; older entries are then stale. */
   keySetGeneration: () => number;
 }
 

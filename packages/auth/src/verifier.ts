@@ -10,7 +10,7 @@ import {
   TokenExpired,
   TokenInvalid,
 } from "./errors";
-import { type AuthLogger, createIssuerKeySet } from "./key-set";
+import { type AuthLogger, createIssuerKeySet, type KeysStatus } from "./key-set";
 import { readScopes } from "./scopes";
 import { withVerifiedTokenCache } from "./verified-token-cache";
 
@@ -25,6 +25,10 @@ export interface AccessTokenVerifier {
   readonly issuer: string;
   /** Resolves with the verified token or rejects with an {@link AuthError}; never anything else. */
   verify(token: string): Promise<VerifiedAccessToken>;
+  /** For a readiness probe: whether the issuer's keys are loaded, and fresh (see {@link KeysStatus}). */
+  keysStatus(): KeysStatus;
+  /** Stops the background key refresh (a refresh never keeps the process alive anyway). */
+  close(): void;
 }
 
 /**
@@ -88,6 +92,8 @@ export function createAccessTokenVerifier(
       maxEntries: resolved.tokenCacheSize,
       keySetGeneration: () => keySet.version,
     }),
+    keysStatus: () => keySet.status(),
+    close: () => keySet.close(),
   };
 }
 

@@ -36,7 +36,7 @@ export interface TestIssuer {
   /** `{ issuer, audience }`: what a verifier needs to accept this issuer's tokens. */
   readonly verifierConfig: { issuer: string; audience: string };
   readonly jwksUri: string;
-  /** Requests served so far, by document. */
+  /** Requests received so far (counted on arrival, before any delay), by document. */
   readonly requests: { discovery: number; jwks: number };
   /** The key tokens are signed with. */
   readonly currentKey: SigningKey;
@@ -44,6 +44,8 @@ export interface TestIssuer {
   sign(claims?: JWTPayload, options?: SignOptions): Promise<string>;
   /** Publishes a new key and signs with it from now on; the old one stays published unless `retireOld`. */
   rotate(options?: { retireOld?: boolean }): Promise<SigningKey>;
+  /** Stops publishing a key, as after a compromise; tokens may still be signed with it. */
+  revoke(key: SigningKey): void;
   /** Every response waits this long first. */
   delayMs: number;
   /** While true, discovery and JWKS answer 503. */
@@ -72,14 +74,14 @@ export async function startTestIssuer(
   const requests = { discovery: 0, jwks: 0 };
 
   const server: Server = createServer((req, res) => {
+    const document =
+      req.url === "/.well-known/openid-configuration"
+        ? "discovery"
+        : req.url === "/.well-known/jwks.json"
+          ? "jwks"
+          : undefined;
+    if (document) requests[document] += 1;
     const respond = () => {
-      const document =
-        req.url === "/.well-known/openid-configuration"
-          ? "discovery"
-          : req.url === "/.well-known/jwks.json"
-            ? "jwks"
-            : undefined;
-      if (document) requests[document] += 1;
       if (state.failing) {
         res.writeHead(503).end();
       } else if (document === "discovery" && state.discovery) {
@@ -147,6 +149,9 @@ export async function startTestIssuer(
       published = retireOld ? [next] : [...published, next];
       current = next;
       return next;
+    },
+    revoke(key) {
+      published = published.filter((candidate) => candidate.kid !== key.kid);
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
