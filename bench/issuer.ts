@@ -1,6 +1,6 @@
 /**
  * The issuer the benchmark takes tokens from: the project's embedded oidc-provider issuer
- * (apps/issuer), whose machine client gets tokens exactly as `pnpm token` does; or, with
+ * (apps/issuer), whose machine client gets tokens exactly as `pnpm get-token` does; or, with
  * BENCH_ISSUER=test, the auth package's test issuer. Either way the tokens are real RS256 JWTs and
  * the API verifies them against the issuer's published keys.
  */

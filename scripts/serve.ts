@@ -168,7 +168,7 @@ if (issuer) {
     `  Machine client: client_id=${issuer.machineClient.clientId}  client_secret=${issuer.machineClient.clientSecret}`,
   );
 }
-console.log(`\n  curl -H "Authorization: Bearer $(pnpm --silent token)" ${apiUrl}/api/private`);
+console.log(`\n  curl -H "Authorization: Bearer $(pnpm --silent get-token)" ${apiUrl}/api/private`);
 console.log("  pnpm call");
 console.log("\nPress Ctrl-C to stop.\n");
 

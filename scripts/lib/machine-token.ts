@@ -1,5 +1,6 @@
 // Gets an access token for the API with the OAuth client credentials grant, exactly as the
-// quickstart's curl does. Shared by `pnpm token`, `pnpm call` and the benchmark.
+// quickstart's curl does. Shared by `pnpm get-token`, `pnpm call` and the benchmark.
+import { CaFileInvalid, createIssuerDispatcher, describeFetchFailure } from "@quickstart/auth";
 import { parseIssuerEnv, readMachineClient } from "@quickstart/issuer";
 
 /** Where to ask for a token, and as whom. */
@@ -10,6 +11,8 @@ export interface MachineTokenConfig {
   audience: string;
   clientId: string;
   clientSecret: string;
+  /** `AUTH_CA_FILE`: a PEM file with the CA of the issuer's TLS certificate. */
+  caFile?: string | undefined;
 }
 
 /** Any reason we could not get a token; `message` is one line meant for a person. */
@@ -22,7 +25,7 @@ const QUICKSTART_AUDIENCE = "https://quickstarts/api";
 
 /**
  * Reads the configuration from the environment: `AUTH_ISSUER` or `AUTHOK_DOMAIN`, `API_AUDIENCE`,
- * `AUTH_CLIENT_ID`, `AUTH_CLIENT_SECRET`. With no issuer configured it uses the embedded issuer, with
+ * `AUTH_CLIENT_ID`, `AUTH_CLIENT_SECRET`, `AUTH_CA_FILE`. With no issuer configured it uses the embedded issuer, with
  * the port, audience and data directory its own settings resolve to (`ISSUER_PORT`, `API_AUDIENCE`,
  * `ISSUER_DATA_DIR` and their defaults), and the machine client it saved there.
  */
@@ -35,7 +38,7 @@ async function machineTokenConfigFromEnv(env: NodeJS.ProcessEnv): Promise<Machin
   if (configured) {
     const issuer = withTrailingSlash(configured);
     const audience = env.API_AUDIENCE || QUICKSTART_AUDIENCE;
-    if (credentials) return { issuer, audience, ...credentials };
+    if (credentials) return { issuer, audience, ...credentials, caFile: env.AUTH_CA_FILE };
     throw new MachineTokenError(
       `Set AUTH_CLIENT_ID and AUTH_CLIENT_SECRET to a machine-to-machine client of ${issuer} that may call ${audience}.`,
     );
@@ -59,10 +62,18 @@ async function machineTokenConfigFromEnv(env: NodeJS.ProcessEnv): Promise<Machin
  * and resolves with the access token.
  */
 export async function fetchMachineToken(config: MachineTokenConfig): Promise<string> {
-  const tokenEndpoint = await findTokenEndpoint(config.issuer);
+  let dispatcher: ReturnType<typeof createIssuerDispatcher>;
+  try {
+    dispatcher = createIssuerDispatcher(config.caFile);
+  } catch (error) {
+    if (error instanceof CaFileInvalid) throw new MachineTokenError(error.message);
+    throw error;
+  }
+  const tokenEndpoint = await findTokenEndpoint(config.issuer, dispatcher);
   let response: Response;
   try {
     response = await fetch(tokenEndpoint, {
+      dispatcher,
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams({
@@ -74,9 +85,11 @@ export async function fetchMachineToken(config: MachineTokenConfig): Promise<str
       signal: AbortSignal.timeout(10_000),
     });
   } catch (error) {
-    throw new MachineTokenError(
-      `Cannot reach ${tokenEndpoint} (${describe(error)}). Is the issuer running (pnpm serve)?`,
-    );
+    const failure = describeFetchFailure(error);
+    if (failure.tls) throw new MachineTokenError(`Cannot reach ${tokenEndpoint}: ${failure.reason}`);
+    // Only a refused connection means nothing listens there.
+    const hint = failure.code === "ECONNREFUSED" ? " Is the issuer running (pnpm serve)?" : "";
+    throw new MachineTokenError(`Cannot reach ${tokenEndpoint} (${failure.reason}).${hint}`);
   }
   const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
   if (!response.ok || typeof body.access_token !== "string") {
@@ -97,10 +110,14 @@ export async function getMachineToken(env: NodeJS.ProcessEnv = process.env): Pro
   return fetchMachineToken(await machineTokenConfigFromEnv(env));
 }
 
-async function findTokenEndpoint(issuer: string): Promise<string> {
+async function findTokenEndpoint(
+  issuer: string,
+  dispatcher: ReturnType<typeof createIssuerDispatcher>,
+): Promise<string> {
   const fallback = new URL("oauth/token", issuer).href;
   try {
     const response = await fetch(new URL(".well-known/openid-configuration", issuer), {
+      dispatcher,
       signal: AbortSignal.timeout(5_000),
     });
     const discovery = (await response.json()) as { token_endpoint?: unknown };
@@ -113,9 +130,4 @@ async function findTokenEndpoint(issuer: string): Promise<string> {
 
 function withTrailingSlash(url: string): string {
   return url.endsWith("/") ? url : `${url}/`;
-}
-
-function describe(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error as Error).message;
 }

@@ -1,11 +1,13 @@
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
 
 /**
- * Loads the repo root's `.env` into `process.env` without overriding what the environment already
- * sets, as the API (apps/api/src/env.ts) and the web build (apps/web/vite.config.ts) do.
+ * Loads the `.env` of the working directory into `process.env` without overriding what the
+ * environment already sets. pnpm runs the root scripts in the repo root, so that is the root's
+ * `.env`, the one the API (apps/api/src/env.ts) and the web build read; a test runs a script
+ * elsewhere to give it another one.
  */
 export function loadRootEnv(): void {
-  const path = fileURLToPath(new URL("../../.env", import.meta.url));
+  const path = resolve(".env");
   if (existsSync(path)) process.loadEnvFile(path);
 }

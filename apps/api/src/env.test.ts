@@ -1,5 +1,8 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseEnv } from "./env";
+import { parseEnv, verifierConfigFromEnv } from "./env";
 
 const valid = { AUTHOK_DOMAIN: "example.authok.cn", API_AUDIENCE: "https://quickstarts/api" };
 const problems = (source: Record<string, string>) => {
@@ -28,6 +31,10 @@ describe("parseEnv", () => {
     [{ PORT: "70000" }, /^PORT /],
     [{ AUTH_ALGORITHMS: "HS256" }, /^AUTH_ALGORITHMS.* must list only/],
     [{ LOG_LEVEL: "loud" }, /^LOG_LEVEL /],
+    [{ AUTH_JWKS_MAX_AGE_S: "0" }, /^AUTH_JWKS_MAX_AGE_S /],
+    [{ AUTH_JWKS_MAX_AGE_S: "1.5" }, /^AUTH_JWKS_MAX_AGE_S /],
+    [{ AUTH_JWKS_MAX_AGE_S: "86401" }, /^AUTH_JWKS_MAX_AGE_S /],
+    [{ AUTH_CA_FILE: "/no/such/ca.pem" }, /^AUTH_CA_FILE \/no\/such\/ca\.pem cannot be read \(ENOENT\)$/],
     [{ API_PUBLIC_URL: "api.example.com" }, /^API_PUBLIC_URL must be a URL/],
     [{ API_PUBLIC_URL: "ftp://api.example.com" }, /^API_PUBLIC_URL must use http: or https:/],
     [{ API_PUBLIC_URL: "https://api.example.com/?x=1" }, /^API_PUBLIC_URL must not have a query/],
@@ -56,5 +63,22 @@ describe("parseEnv", () => {
     });
     const parsed = parseEnv(valid);
     expect("env" in parsed && parsed.env.API_PUBLIC_URL).toBeUndefined();
+  });
+
+  it("turns AUTH_JWKS_MAX_AGE_S (seconds) and AUTH_CA_FILE (a PEM file) into verifier options", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "api-env-"));
+    try {
+      const caFile = join(dir, "ca.pem");
+      await writeFile(caFile, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+      const parsed = parseEnv({ ...valid, AUTH_JWKS_MAX_AGE_S: "2", AUTH_CA_FILE: caFile });
+      if (!("env" in parsed)) throw new Error(parsed.problems.join("; "));
+      expect(verifierConfigFromEnv(parsed.env)).toMatchObject({ jwksMaxAgeMs: 2000, caFile });
+      await writeFile(caFile, "not a certificate");
+      expect(problems({ ...valid, AUTH_CA_FILE: caFile })).toEqual([
+        `AUTH_CA_FILE ${caFile} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,7 +2,9 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import {
   ALLOWED_ALGORITHMS,
+  CaFileInvalid,
   issuerUrlSchema,
+  readCaFile,
   type VerifierConfig,
   verifierConfigSchema,
 } from "@quickstart/auth";
@@ -57,6 +59,18 @@ const envSchema = z
       .optional()
       .transform((value) => (value === undefined || value === "" ? undefined : Number(value)))
       .pipe(z.number().int().min(1).max(86_400).optional()),
+    AUTH_CA_FILE: z
+      .string()
+      .optional()
+      .superRefine((path, ctx) => {
+        if (!path) return;
+        try {
+          readCaFile(path);
+        } catch (error) {
+          if (!(error instanceof CaFileInvalid)) throw error;
+          ctx.addIssue({ code: "custom", message: error.reason });
+        }
+      }),
 
     // --- The API's own server ---
     PORT: z.coerce.number().int().min(0).max(65535).default(3010),
@@ -123,6 +137,7 @@ export function verifierConfigFromEnv(env: ApiEnv): VerifierConfig {
     fetchCooldownMs: env.AUTH_JWKS_COOLDOWN_MS,
     tokenCacheSize: env.AUTH_TOKEN_CACHE_SIZE,
     jwksMaxAgeMs: env.AUTH_JWKS_MAX_AGE_S === undefined ? undefined : env.AUTH_JWKS_MAX_AGE_S * 1000,
+    caFile: env.AUTH_CA_FILE,
   };
 }
 

@@ -47,7 +47,7 @@ export async function loadOrCreateSecrets(dataDir: string): Promise<IssuerSecret
 
 /**
  * The demo machine client's credentials as saved by a previous start, or `undefined` when the issuer
- * has never started with this `dataDir`. Used by `pnpm token` to talk to the embedded issuer.
+ * has never started with this `dataDir`. Used by `pnpm get-token` to talk to the embedded issuer.
  */
 export async function readMachineClient(dataDir: string): Promise<ClientCredentials | undefined> {
   try {

@@ -1,4 +1,4 @@
-// The issuer's tokens against the real API (apps/api), and the `pnpm call` / `pnpm token` programs.
+// The issuer's tokens against the real API (apps/api), and the `pnpm call` / `pnpm get-token` programs.
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -84,7 +84,7 @@ describe("with the real API", () => {
     expect(lines[3]).toMatch(/^private \(no token\): 401 authorization_header_missing: /);
   });
 
-  it("`pnpm --silent token` prints only the token; errors go to stderr with exit 1", async () => {
+  it("`pnpm --silent get-token` prints only the token; errors go to stderr with exit 1", async () => {
     const env = {
       ...process.env,
       AUTH_ISSUER: issuer.url,
@@ -92,12 +92,12 @@ describe("with the real API", () => {
       AUTH_CLIENT_ID: issuer.machineClient.clientId,
       AUTH_CLIENT_SECRET: issuer.machineClient.clientSecret,
     };
-    const { stdout } = await run(tsx, ["scripts/token.ts"], { cwd: repoRoot, env });
+    const { stdout } = await run(tsx, ["scripts/get-token.ts"], { cwd: repoRoot, env });
     const token = stdout.trim();
     expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     expect((await get(`${api.url}/api/private-scoped`, token)).status).toBe(200);
 
-    const failed = await run(tsx, ["scripts/token.ts"], {
+    const failed = await run(tsx, ["scripts/get-token.ts"], {
       cwd: repoRoot,
       env: { ...env, AUTH_CLIENT_SECRET: "wrong" },
     }).catch((error: { code: number; stdout: string; stderr: string }) => error);

@@ -54,6 +54,8 @@ export const verifierConfigSchema = z.object({
   jwksMaxAgeMs: z.number().int().min(100).max(86_400_000).default(600_000),
   /** How many verified tokens to remember until their exp, so a repeated token skips the signature check; 0 disables. */
   tokenCacheSize: z.number().int().min(0).max(1_000_000).default(10_000),
+  /** A PEM file with the CA that signed the issuer's TLS certificate, trusted besides Node's own CAs. */
+  caFile: z.string().min(1).optional(),
 });
 
 export type VerifierConfig = z.input<typeof verifierConfigSchema>;

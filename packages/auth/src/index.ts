@@ -9,6 +9,13 @@ export {
 } from "./config";
 export * from "./errors";
 export { type AuthErrorResponse, authErrorResponse } from "./http-response";
+export {
+  CaFileInvalid,
+  createIssuerDispatcher,
+  describeFetchFailure,
+  type FetchFailure,
+  readCaFile,
+} from "./issuer-tls";
 export type { AuthLogger, KeysStatus } from "./key-set";
 export {
   assertScopes,

@@ -8,6 +8,7 @@ import {
   type RemoteJWKSet,
 } from "jose";
 import { KeySetUnavailable, SigningKeyNotFound } from "./errors";
+import { createIssuerDispatcher, describeFetchFailure } from "./issuer-tls";
 
 /** The part of a pino-style logger the key set writes to. */
 export interface AuthLogger {
@@ -22,6 +23,8 @@ export interface IssuerKeySetOptions {
   fetchCooldownMs: number;
   /** Once the keys are this old, they are refreshed in the background. */
   jwksMaxAgeMs: number;
+  /** `AUTH_CA_FILE`: a PEM file with the CA of the issuer's TLS certificate. */
+  caFile?: string | undefined;
   logger?: AuthLogger | undefined;
 }
 
@@ -62,6 +65,7 @@ const silentLogger: AuthLogger = { info() {}, warn() {} };
  */
 export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
   const logger = options.logger ?? silentLogger;
+  const dispatcher = createIssuerDispatcher(options.caFile);
   const failureBackoffMs = Math.min(FAILURE_BACKOFF_MS, options.fetchCooldownMs);
   const retryAfterSeconds = Math.ceil(failureBackoffMs / 1000);
   let version = 0;
@@ -89,15 +93,20 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
     const started = performance.now();
     const signal = init.signal ?? AbortSignal.timeout(options.fetchTimeoutMs);
     try {
-      const response = await fetch(url, { ...init, signal, redirect: "manual" });
+      const response = await fetch(url, { ...init, signal, redirect: "manual", dispatcher });
       const details = { url, status: response.status, durationMs: Math.round(performance.now() - started) };
-      if (response.status >= 500) throw new Error(`HTTP ${response.status}`);
+      if (response.status >= 500) {
+        throw Object.assign(new Error(`the issuer answered ${response.status}`), {
+          code: `HTTP_${response.status}`,
+        });
+      }
       logger.info(details, "issuer key fetch");
       return response;
     } catch (cause) {
-      const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+      // `code` is the underlying reason (ECONNREFUSED, UNABLE_TO_VERIFY_LEAF_SIGNATURE, ...), not "fetch failed".
+      const { code, reason } = describeFetchFailure(cause);
       logger.warn(
-        { url, reason, durationMs: Math.round(performance.now() - started) },
+        { url, code, reason, durationMs: Math.round(performance.now() - started) },
         "issuer key fetch failed",
       );
       throw backOff(cause);

@@ -1,2 +1,3 @@
 export { authOutcome } from "./auth-outcome";
+export * from "./test-certificates";
 export * from "./test-issuer";

@@ -3,7 +3,8 @@
  * to slow it down, take it down, and rotate its key. Not a mock: the verifier fetches from it over
  * the network exactly as it would from a real identity provider.
  */
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import {
   exportJWK,
@@ -29,8 +30,18 @@ export interface SignOptions {
   header?: Record<string, unknown>;
 }
 
+/** The one client the test issuer's token endpoint knows (client credentials grant). */
+export const TEST_MACHINE_CLIENT = { clientId: "test-machine", clientSecret: "test-machine-secret" };
+
+export interface TestIssuerOptions {
+  audience?: string;
+  port?: number;
+  /** Serve HTTPS with this key and certificate (see createTestCertificates). */
+  tls?: { key: string; cert: string };
+}
+
 export interface TestIssuer {
-  /** `http://127.0.0.1:<port>/` */
+  /** `http://127.0.0.1:<port>/` (`https:` with the `tls` option) */
   readonly issuer: string;
   readonly audience: string;
   /** `{ issuer, audience }`: what a verifier needs to accept this issuer's tokens. */
@@ -65,15 +76,17 @@ export async function createSigningKey(alg = "RS256"): Promise<SigningKey> {
   return { kid, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg, use: "sig" } };
 }
 
-export async function startTestIssuer(
-  options: { audience?: string; port?: number } = {},
-): Promise<TestIssuer> {
+/**
+ * Starts the issuer on 127.0.0.1: discovery, JWKS, and a token endpoint (`POST /token`,
+ * client credentials as {@link TEST_MACHINE_CLIENT}, form-encoded) that signs with the current key.
+ */
+export async function startTestIssuer(options: TestIssuerOptions = {}): Promise<TestIssuer> {
   const audience = options.audience ?? "https://quickstarts/api";
   let published: SigningKey[] = [await createSigningKey()];
   let current = published[0] as SigningKey;
   const requests = { discovery: 0, jwks: 0 };
 
-  const server: Server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const document =
       req.url === "/.well-known/openid-configuration"
         ? "discovery"
@@ -90,11 +103,13 @@ export async function startTestIssuer(
           JSON.stringify({
             issuer: state.issuer,
             jwks_uri: state.jwksUri,
-            // Not served: named so documents built from discovery (the API's OpenAPI) have them.
+            // Not served: named so documents built from discovery (the API's OpenAPI) have it.
             authorization_endpoint: `${state.issuer}authorize`,
             token_endpoint: `${state.issuer}token`,
           }),
         );
+      } else if (req.url === "/token" && req.method === "POST") {
+        void issueToken(req, res);
       } else if (document === "jwks") {
         res.writeHead(200, { "content-type": "application/json" });
         res.end(JSON.stringify({ keys: published.map((key) => key.publicJwk) }));
@@ -104,10 +119,34 @@ export async function startTestIssuer(
     };
     if (state.delayMs > 0) setTimeout(respond, state.delayMs);
     else respond();
-  });
+  };
+  const issueToken = async (req: IncomingMessage, res: ServerResponse) => {
+    let body = "";
+    for await (const chunk of req) body += chunk;
+    const form = new URLSearchParams(body);
+    const json = (status: number, value: object) => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify(value));
+    };
+    if (form.get("grant_type") !== "client_credentials") {
+      return json(400, { error: "unsupported_grant_type" });
+    }
+    if (
+      form.get("client_id") !== TEST_MACHINE_CLIENT.clientId ||
+      form.get("client_secret") !== TEST_MACHINE_CLIENT.clientSecret
+    ) {
+      return json(401, { error: "invalid_client", error_description: "client authentication failed" });
+    }
+    const token = await state.sign({
+      sub: TEST_MACHINE_CLIENT.clientId,
+      aud: form.get("audience") ?? audience,
+    });
+    return json(200, { access_token: token, token_type: "Bearer", expires_in: 3600 });
+  };
+  const server: Server = options.tls ? createTlsServer(options.tls, handle) : createServer(handle);
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
-  const issuer = `http://127.0.0.1:${port}/`;
+  const issuer = `${options.tls ? "https" : "http"}://127.0.0.1:${port}/`;
 
   const state: TestIssuer = {
     issuer,
