@@ -12,7 +12,8 @@ export type ResourceMetadataUrl = () => string;
 
 /** The one log line for a refused request, so every refusal logs the same fields. */
 export function logRefusal(log: FastifyBaseLogger, error: AuthError): void {
-  log.info({ code: error.code, status: error.status }, "request refused");
+  // `detail` says what was expected and found (`aud expected X, got Y`); it never holds the token.
+  log.info({ code: error.code, status: error.status, detail: error.detail }, "request refused");
 }
 
 /** The AuthError behind an error (a tRPC error keeps it as its cause), if any. */

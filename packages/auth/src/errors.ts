@@ -19,16 +19,25 @@ export interface AuthErrorBody {
   description: string;
 }
 
+/** `detail`: for the log only, never the response: what was expected and what was found. */
+export interface AuthErrorOptions {
+  cause?: unknown;
+  detail?: string | undefined;
+}
+
 export abstract class AuthError extends Error {
   abstract readonly status: AuthErrorStatus;
   abstract readonly code: AuthErrorCode;
+  /** Why exactly, for the API's log line (`aud expected X, got Y`); never sent, never the token. */
+  readonly detail: string | undefined;
 
   constructor(
     readonly description: string,
-    options?: { cause?: unknown },
+    options?: AuthErrorOptions,
   ) {
     super(description, options);
     this.name = new.target.name;
+    this.detail = options?.detail;
   }
 
   toJSON(): AuthErrorBody {
@@ -55,7 +64,7 @@ export class AuthorizationHeaderInvalid extends AuthError {
 export class SigningKeyNotFound extends AuthError {
   readonly status = 401;
   readonly code = "invalid_header";
-  constructor(options?: { cause?: unknown }) {
+  constructor(options?: AuthErrorOptions) {
     super("Unable to find appropriate key", options);
   }
 }
@@ -64,7 +73,7 @@ export class SigningKeyNotFound extends AuthError {
 export class TokenInvalid extends AuthError {
   readonly status = 401;
   readonly code = "invalid_header";
-  constructor(options?: { cause?: unknown }) {
+  constructor(options?: AuthErrorOptions) {
     super("Unable to parse authentication token.", options);
   }
 }
@@ -72,7 +81,7 @@ export class TokenInvalid extends AuthError {
 export class TokenExpired extends AuthError {
   readonly status = 401;
   readonly code = "token_expired";
-  constructor(options?: { cause?: unknown }) {
+  constructor(options?: AuthErrorOptions) {
     super("token is expired", options);
   }
 }
@@ -81,7 +90,7 @@ export class TokenExpired extends AuthError {
 export class TokenClaimsInvalid extends AuthError {
   readonly status = 401;
   readonly code = "invalid_claims";
-  constructor(options?: { cause?: unknown }) {
+  constructor(options?: AuthErrorOptions) {
     super("incorrect claims,please check the audience and issuer", options);
   }
 }
@@ -104,7 +113,7 @@ export class KeySetUnavailable extends AuthError {
   readonly code = "jwks_unavailable";
   constructor(
     readonly retryAfterSeconds: number,
-    options?: { cause?: unknown },
+    options?: AuthErrorOptions,
   ) {
     super("The issuer's signing keys could not be fetched; try again shortly", options);
   }

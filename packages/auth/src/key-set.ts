@@ -79,17 +79,24 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
   let refreshTimer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
 
+  let lastFailure = "";
+
   /** Any failure to get usable keys: later requests fail fast until the backoff ends. */
-  function backOff(cause?: unknown): KeySetUnavailable {
+  function backOff(reason: string, cause?: unknown): KeySetUnavailable {
     failedSinceLoad = true;
     failedUntil = Date.now() + failureBackoffMs;
-    return new KeySetUnavailable(retryAfterSeconds, { cause });
+    lastFailure = reason;
+    return new KeySetUnavailable(retryAfterSeconds, { cause, detail: `issuer keys unavailable: ${reason}` });
   }
 
   /** Every request to the issuer goes through here: logged, timed out, backed off. */
   async function fetchFromIssuer(url: string, init: RequestInit = {}): Promise<Response> {
     const waitMs = failedUntil - Date.now();
-    if (waitMs > 0) throw new KeySetUnavailable(Math.ceil(waitMs / 1000));
+    if (waitMs > 0) {
+      const seconds = Math.ceil(waitMs / 1000);
+      const detail = `issuer keys unavailable: not asking the issuer again for ${seconds} s after: ${lastFailure}`;
+      throw new KeySetUnavailable(seconds, { detail });
+    }
     const started = performance.now();
     const signal = init.signal ?? AbortSignal.timeout(options.fetchTimeoutMs);
     try {
@@ -109,7 +116,7 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
         { url, code, reason, durationMs: Math.round(performance.now() - started) },
         "issuer key fetch failed",
       );
-      throw backOff(cause);
+      throw backOff(`${url}: ${reason}`, cause);
     }
   }
 
@@ -145,8 +152,9 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
       refreshFailures += 1;
       const retryMs = Math.min(options.jwksMaxAgeMs, FAILURE_BACKOFF_MS * 2 ** (refreshFailures - 1));
       const keysAgeS = current ? Math.round((Date.now() - current.loadedAt) / 1000) : undefined;
+      const reason = error instanceof KeySetUnavailable ? lastFailure : reasonOf(error);
       logger.warn(
-        { keysAgeS, retryInS: Math.ceil(retryMs / 1000), reason: reasonOf(error) },
+        { keysAgeS, retryInS: Math.ceil(retryMs / 1000), reason },
         "issuer key refresh failed; still using the last keys fetched",
       );
       scheduleRefresh(retryMs);
@@ -165,7 +173,9 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
           { expected: options.issuer, found: metadata.issuer },
           "discovery document names another issuer; check AUTH_ISSUER / AUTHOK_DOMAIN",
         );
-        throw backOff();
+        throw backOff(
+          `the discovery document's issuer is ${JSON.stringify(metadata.issuer)}, expected ${JSON.stringify(options.issuer)}`,
+        );
       }
       if (typeof metadata.jwks_uri === "string") return new URL(metadata.jwks_uri);
     }
@@ -193,11 +203,21 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
       return await (await keySet)(header, token);
     } catch (error) {
       if (error instanceof KeySetUnavailable) throw error;
-      if (error instanceof errors.JWKSNoMatchingKey) throw new SigningKeyNotFound({ cause: error });
-      if (error instanceof errors.JWKSMultipleMatchingKeys) throw new SigningKeyNotFound({ cause: error });
+      if (error instanceof errors.JWKSNoMatchingKey) {
+        noticeArrivedKeys();
+        const kids = (current?.kids ?? []).map((kid) => JSON.stringify(kid)).join(", ");
+        const detail = `kid ${quote(header.kid)} is not among the issuer's keys [${kids}] (for ${quote(header.alg)}); the token may come from another issuer`;
+        throw new SigningKeyNotFound({ cause: error, detail });
+      }
+      if (error instanceof errors.JWKSMultipleMatchingKeys) {
+        throw new SigningKeyNotFound({
+          cause: error,
+          detail: `kid ${quote(header.kid)} matches several keys`,
+        });
+      }
       // JWKSInvalid, a non-200 answer, unparsable JSON: the issuer's fault, not the client's.
       logger.warn({ reason: reasonOf(error) }, "issuer key set unusable");
-      throw backOff(error);
+      throw backOff(`the issuer's key set is unusable: ${reasonOf(error)}`, error);
     } finally {
       noticeArrivedKeys();
     }
@@ -220,6 +240,12 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
       clearTimeout(refreshTimer);
     },
   };
+}
+
+/** A value from a token, for a log line: JSON, cut short (a header can hold anything). */
+export function quote(value: unknown): string {
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > 100 ? `${json.slice(0, 100)}…` : json;
 }
 
 function reasonOf(error: unknown): string {

@@ -139,6 +139,45 @@ describe("createAccessTokenVerifier", () => {
   });
 });
 
+describe("a refusal's detail (for the log, never the response)", () => {
+  async function refused(token: string, on = verifier): Promise<AuthError> {
+    const error = await on.verify(token).catch((e: unknown) => e);
+    if (!(error instanceof AuthError)) throw new Error(`not refused: ${String(error)}`);
+    expect(JSON.stringify(error.toJSON())).not.toContain("expected");
+    expect(error.detail).not.toContain(token.split(".")[2]);
+    return error;
+  }
+
+  it("says what was expected and what the token has", async () => {
+    expect((await refused(await issuer.sign({ aud: "https://other/api" }))).detail).toBe(
+      `aud expected "${issuer.audience}", got "https://other/api"`,
+    );
+    expect((await refused(await issuer.sign({ iss: "https://evil.example/" }))).detail).toBe(
+      `iss expected "${issuer.issuer}", got "https://evil.example/"`,
+    );
+    const unknownKid = await refused(await issuer.sign({}, { kid: "from-elsewhere" }));
+    expect(unknownKid.detail).toMatch(
+      /^kid "from-elsewhere" is not among the issuer's keys \["test-key-[^\]]+\] \(for "RS256"\); the token may come from another issuer$/,
+    );
+    expect(unknownKid.detail).toContain(JSON.stringify(issuer.currentKey.kid));
+    expect((await refused(await issuer.sign({}, { kid: null }))).detail).toBe(
+      "the token's header has no kid",
+    );
+    const exp = Math.floor(Date.now() / 1000) - 60;
+    expect((await refused(await issuer.sign({ exp }))).detail).toBe(
+      `exp ${exp} (${new Date(exp * 1000).toISOString()}) has passed`,
+    );
+    const ps256 = await createSigningKey("PS256");
+    expect((await refused(await issuer.sign({}, { key: ps256, alg: "PS256" }))).detail).toBe(
+      `alg expected one of [RS256], got "PS256"`,
+    );
+    const strict = createAccessTokenVerifier({ ...issuer.verifierConfig, strictAccessTokenProfile: true });
+    expect((await refused(await issuer.sign({}, { typ: "JWT" }), strict)).detail).toBe(
+      `typ expected "at+jwt", got "JWT"`,
+    );
+  });
+});
+
 describe("the issuer's key set", () => {
   it("is fetched once for many requests", async () => {
     const local = await startTestIssuer();

@@ -10,7 +10,7 @@ import {
   TokenExpired,
   TokenInvalid,
 } from "./errors";
-import { type AuthLogger, createIssuerKeySet, type KeysStatus } from "./key-set";
+import { type AuthLogger, createIssuerKeySet, type KeysStatus, quote } from "./key-set";
 import { readScopes } from "./scopes";
 import { withVerifiedTokenCache } from "./verified-token-cache";
 
@@ -64,24 +64,38 @@ export function createAccessTokenVerifier(
     try {
       header = decodeProtectedHeader(token);
     } catch (cause) {
-      throw new TokenInvalid({ cause });
+      throw new TokenInvalid({ cause, detail: "not a JWS: its header does not decode" });
     }
     // Refuse a disallowed algorithm (none, HS256 with the public key as secret, ...) before any key lookup.
-    if (typeof header.alg !== "string" || !algorithms.has(header.alg)) throw new TokenInvalid();
-    if (typeof header.kid !== "string" || header.kid === "") throw new SigningKeyNotFound();
+    if (typeof header.alg !== "string" || !algorithms.has(header.alg)) {
+      throw new TokenInvalid({
+        detail: `alg expected one of [${resolved.algorithms.join(", ")}], got ${quote(header.alg)}`,
+      });
+    }
+    if (typeof header.kid !== "string" || header.kid === "") {
+      throw new SigningKeyNotFound({ detail: "the token's header has no kid" });
+    }
 
     try {
       const { payload } = await jwtVerify(token, keySet.getKey, verifyOptions);
       // jose checks a future `iat` only together with maxTokenAge; a token from the future is refused here.
       const now = Math.floor(Date.now() / 1000);
       if (typeof payload.iat === "number" && payload.iat > now + resolved.clockTolerance) {
-        throw new TokenClaimsInvalid();
+        throw new TokenClaimsInvalid({
+          detail: `iat ${payload.iat} is ${payload.iat - now} s in the future`,
+        });
       }
       const parsed = accessTokenClaimsSchema.safeParse(payload);
-      if (!parsed.success) throw new TokenClaimsInvalid({ cause: parsed.error });
+      if (!parsed.success) {
+        const claims = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+        throw new TokenClaimsInvalid({
+          cause: parsed.error,
+          detail: `claims of the wrong type (${claims.join("; ")})`,
+        });
+      }
       return { claims: parsed.data, scopes: readScopes(parsed.data) };
     } catch (error) {
-      throw toAuthError(error);
+      throw toAuthError(error, verifyOptions, header);
     }
   }
 
@@ -99,16 +113,36 @@ export function createAccessTokenVerifier(
 
 /**
  * Maps what `jose` throws to the quickstart's error codes; anything unrecognised is an invalid token.
- * Key-set errors arrive here already mapped, by the key set's own `getKey`.
+ * Key-set errors arrive here already mapped, by the key set's own `getKey`. With the options the
+ * token was verified with, a claim's error says what was expected and what the token has (`detail`).
  */
-export function toAuthError(error: unknown): AuthError {
+export function toAuthError(
+  error: unknown,
+  expected: Pick<JWTVerifyOptions, "issuer" | "audience" | "typ"> = {},
+  header: { typ?: unknown } = {},
+): AuthError {
   if (error instanceof AuthError) return error;
-  if (error instanceof errors.JWTExpired) return new TokenExpired({ cause: error });
+  if (error instanceof errors.JWTExpired) {
+    const exp = error.payload.exp;
+    const detail =
+      typeof exp === "number" ? `exp ${exp} (${new Date(exp * 1000).toISOString()}) has passed` : undefined;
+    return new TokenExpired({ cause: error, detail });
+  }
   if (error instanceof errors.JWTClaimValidationFailed) {
+    const found = error.claim === "typ" ? header.typ : error.payload[error.claim];
+    const wanted = { iss: expected.issuer, aud: expected.audience, typ: expected.typ }[error.claim];
+    const detail =
+      wanted !== undefined
+        ? `${error.claim} expected ${quote(wanted)}, got ${quote(found)}`
+        : `${error.claim} ${quote(found)}: ${error.message}`;
     // `typ` is checked as a claim by jose but is a header: a wrong one means "not an access token".
     return error.claim === "typ"
-      ? new TokenInvalid({ cause: error })
-      : new TokenClaimsInvalid({ cause: error });
+      ? new TokenInvalid({ cause: error, detail })
+      : new TokenClaimsInvalid({ cause: error, detail });
   }
-  return new TokenInvalid({ cause: error });
+  if (error instanceof errors.JWSSignatureVerificationFailed) {
+    return new TokenInvalid({ cause: error, detail: "the signature does not verify with the issuer's key" });
+  }
+  const reason = error instanceof Error ? `${error.name}: ${error.message}` : "unrecognised";
+  return new TokenInvalid({ cause: error, detail: reason });
 }
