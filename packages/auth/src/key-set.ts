@@ -70,6 +70,8 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
   const retryAfterSeconds = Math.ceil(failureBackoffMs / 1000);
   let version = 0;
   let failedUntil = 0;
+  /** Why the last fetch failed, for the detail of requests refused during the backoff. */
+  let lastFailure = "";
   let keySet: Promise<RemoteJWKSet> | undefined;
   // jose writes `{ uat, jwks }` here each time it accepts a key set: how we learn that one arrived.
   const arrived: JWKSCacheInput = {};
@@ -78,8 +80,6 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
   let refreshFailures = 0;
   let refreshTimer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
-
-  let lastFailure = "";
 
   /** Any failure to get usable keys: later requests fail fast until the backoff ends. */
   function backOff(reason: string, cause?: unknown): KeySetUnavailable {
