@@ -63,7 +63,8 @@ const issuerDotEnv = () => ({
   AUTH_CLIENT_SECRET: TEST_MACHINE_CLIENT.clientSecret,
 });
 
-describe("get-token with a private CA", () => {
+// Each test starts a tsx process or two, which takes seconds on a busy machine.
+describe("get-token with a private CA", { timeout: 30_000 }, () => {
   it("gets a token when AUTH_CA_FILE is set in .env only", async () => {
     const result = await getTokenWithDotEnv({ ...issuerDotEnv(), AUTH_CA_FILE: certificates.caFile });
     expect(result).toMatchObject({ code: 0, stderr: "" });
@@ -100,7 +101,7 @@ describe("get-token with a private CA", () => {
   });
 });
 
-describe("pnpm get-token", () => {
+describe("pnpm get-token", { timeout: 60_000 }, () => {
   it("is the root script's name (pnpm's own `token` command is not): prints a token", async () => {
     const http = await startTestIssuer();
     try {
@@ -116,5 +117,5 @@ describe("pnpm get-token", () => {
     } finally {
       await http.close();
     }
-  }, 30_000);
+  });
 });

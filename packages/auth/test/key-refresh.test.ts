@@ -70,8 +70,8 @@ describe("the key refresh", () => {
     // Until the refresh lands, the cached keys still apply (the refresh is not due yet).
     expect(await authOutcome(verifier.verify(cachedToken))).toBe("accepted");
 
-    await msUntil(verifier, () => cachedToken, "invalid_header", 3 * MAX_AGE_MS);
-    expect(Date.now() - revokedAt).toBeLessThan(MAX_AGE_MS + 500);
+    await msUntil(verifier, () => cachedToken, "invalid_header", 10 * MAX_AGE_MS);
+    expect(Date.now() - revokedAt).toBeLessThan(MAX_AGE_MS + 1000); // timers run late on a busy machine
     // A token made with the revoked key that was never cached is refused too, without a refetch.
     const jwksRequests = issuer.requests.jwks;
     expect(await authOutcome(verifier.verify(await issuer.sign({}, { key: compromised })))).toBe(
@@ -84,14 +84,14 @@ describe("the key refresh", () => {
   it("never makes a request wait for a refresh once keys are loaded", async () => {
     const { issuer, verifier } = await setUp();
     await verifier.verify(await issuer.sign());
-    issuer.delayMs = 1500; // every refresh from now on takes 1.5 s
+    issuer.delayMs = 5000; // every refresh from now on takes 5 s
     const requestsBefore = issuer.requests.jwks;
     await sleep(MAX_AGE_MS + 100);
     const started = performance.now();
     for (let i = 0; i < 5; i += 1) {
       expect(await authOutcome(verifier.verify(await issuer.sign({ sub: `u${i}` })))).toBe("accepted");
     }
-    expect(performance.now() - started).toBeLessThan(500);
+    expect(performance.now() - started).toBeLessThan(2000);
     // The refresh had started (the issuer counts a request on arrival) but was not awaited.
     expect(issuer.requests.jwks).toBe(requestsBefore + 1);
   });
@@ -119,7 +119,7 @@ describe("the key refresh", () => {
 
     issuer.failing = false;
     const recovered = Date.now();
-    while (verifier.keysStatus() !== "loaded" && Date.now() - recovered < 3 * MAX_AGE_MS) await sleep(20);
+    while (verifier.keysStatus() !== "loaded" && Date.now() - recovered < 10 * MAX_AGE_MS) await sleep(20);
     expect(verifier.keysStatus()).toBe("loaded");
   });
 
@@ -131,7 +131,7 @@ describe("the key refresh", () => {
     // Within the cooldown the unknown kid does not trigger a refetch...
     expect(await authOutcome(verifier.verify(token))).toBe("invalid_header");
     // ...but the background refresh brings the new key within the max age.
-    await msUntil(verifier, () => token, "accepted", 3 * MAX_AGE_MS);
+    await msUntil(verifier, () => token, "accepted", 10 * MAX_AGE_MS);
   });
 
   it("keeps cached tokens across a refresh that removes no key", async () => {
