@@ -100,7 +100,14 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
     const started = performance.now();
     const signal = init.signal ?? AbortSignal.timeout(options.fetchTimeoutMs);
     try {
-      const response = await fetch(url, { ...init, signal, redirect: "manual", dispatcher });
+      // `dispatcher` is Node's (undici's) extension of RequestInit, unknown to the DOM's typings.
+      const request: RequestInit & { dispatcher?: typeof dispatcher } = {
+        ...init,
+        signal,
+        redirect: "manual",
+        dispatcher,
+      };
+      const response = await fetch(url, request);
       const details = { url, status: response.status, durationMs: Math.round(performance.now() - started) };
       if (response.status >= 500) {
         throw Object.assign(new Error(`the issuer answered ${response.status}`), {
