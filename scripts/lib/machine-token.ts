@@ -62,9 +62,9 @@ async function machineTokenConfigFromEnv(env: NodeJS.ProcessEnv): Promise<Machin
  * and resolves with the access token.
  */
 export async function fetchMachineToken(config: MachineTokenConfig): Promise<string> {
-  let dispatcher: ReturnType<typeof createIssuerDispatcher>;
+  let dispatcher: Awaited<ReturnType<typeof createIssuerDispatcher>>;
   try {
-    dispatcher = createIssuerDispatcher(config.caFile);
+    dispatcher = await createIssuerDispatcher(config.caFile);
   } catch (error) {
     if (error instanceof CaFileInvalid) throw new MachineTokenError(error.message);
     throw error;
@@ -112,7 +112,7 @@ export async function getMachineToken(env: NodeJS.ProcessEnv = process.env): Pro
 
 async function findTokenEndpoint(
   issuer: string,
-  dispatcher: ReturnType<typeof createIssuerDispatcher>,
+  dispatcher: Awaited<ReturnType<typeof createIssuerDispatcher>>,
 ): Promise<string> {
   const fallback = new URL("oauth/token", issuer).href;
   try {

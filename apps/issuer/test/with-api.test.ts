@@ -33,7 +33,8 @@ async function machineToken(issuer: Pick<RunningIssuer, "url" | "machineClient">
 const get = (url: string, token?: string) =>
   fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 
-describe("with the real API", () => {
+// The script tests start tsx, which takes seconds on a busy machine.
+describe("with the real API", { timeout: 30_000 }, () => {
   let issuer: Awaited<ReturnType<typeof startEmbeddedIssuer>>;
   let api: Awaited<ReturnType<typeof startApi>>;
   beforeAll(async () => {

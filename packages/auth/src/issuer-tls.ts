@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { rootCertificates } from "node:tls";
-import { Agent } from "undici";
+import type { Dispatcher } from "undici";
 
 /** `AUTH_CA_FILE` is missing, unreadable or holds no PEM certificate; `message` names the variable. */
 export class CaFileInvalid extends Error {
@@ -37,12 +37,15 @@ export function readCaFile(path: string): string {
  * reads only at start-up, this works from `.env` too.
  *
  * @example
- * const dispatcher = createIssuerDispatcher(process.env.AUTH_CA_FILE);
+ * const dispatcher = await createIssuerDispatcher(process.env.AUTH_CA_FILE);
  * await fetch(url, { dispatcher });
  */
-export function createIssuerDispatcher(caFile: string | undefined): Agent | undefined {
+export async function createIssuerDispatcher(caFile: string | undefined): Promise<Dispatcher | undefined> {
   if (!caFile) return undefined;
-  return new Agent({ connect: { ca: [...rootCertificates, readCaFile(caFile)] } });
+  const ca = readCaFile(caFile);
+  // undici takes about half a second to load: only a configured CA pays for it.
+  const { Agent } = await import("undici");
+  return new Agent({ connect: { ca: [...rootCertificates, ca] } });
 }
 
 /** What a failed `fetch` to the issuer came to: the underlying error code, and one line for a person. */

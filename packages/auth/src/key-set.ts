@@ -8,7 +8,7 @@ import {
   type RemoteJWKSet,
 } from "jose";
 import { KeySetUnavailable, SigningKeyNotFound } from "./errors";
-import { createIssuerDispatcher, describeFetchFailure } from "./issuer-tls";
+import { createIssuerDispatcher, describeFetchFailure, readCaFile } from "./issuer-tls";
 
 /** The part of a pino-style logger the key set writes to. */
 export interface AuthLogger {
@@ -65,7 +65,9 @@ const silentLogger: AuthLogger = { info() {}, warn() {} };
  */
 export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
   const logger = options.logger ?? silentLogger;
-  const dispatcher = createIssuerDispatcher(options.caFile);
+  // A bad AUTH_CA_FILE is a configuration error now, not a failed fetch later.
+  if (options.caFile) readCaFile(options.caFile);
+  let dispatcher: ReturnType<typeof createIssuerDispatcher> | undefined;
   const failureBackoffMs = Math.min(FAILURE_BACKOFF_MS, options.fetchCooldownMs);
   const retryAfterSeconds = Math.ceil(failureBackoffMs / 1000);
   let version = 0;
@@ -101,11 +103,12 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
     const signal = init.signal ?? AbortSignal.timeout(options.fetchTimeoutMs);
     try {
       // `dispatcher` is Node's (undici's) extension of RequestInit, unknown to the DOM's typings.
-      const request: RequestInit & { dispatcher?: typeof dispatcher } = {
+      dispatcher ??= createIssuerDispatcher(options.caFile);
+      const request: RequestInit & { dispatcher?: Awaited<typeof dispatcher> } = {
         ...init,
         signal,
         redirect: "manual",
-        dispatcher,
+        dispatcher: await dispatcher,
       };
       const response = await fetch(url, request);
       const details = { url, status: response.status, durationMs: Math.round(performance.now() - started) };
