@@ -43,7 +43,7 @@ export function readCaFile(path: string): string {
 export async function createIssuerDispatcher(caFile: string | undefined): Promise<Dispatcher | undefined> {
   if (!caFile) return undefined;
   const ca = readCaFile(caFile);
-  // undici takes about half a second to load: only a configured CA pays for it.
+  // undici is slow to import (many CommonJS modules): only a configured CA pays for it.
   const { Agent } = await import("undici");
   return new Agent({ connect: { ca: [...rootCertificates, ca] } });
 }
@@ -67,8 +67,8 @@ const TLS_CODE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS
  * // "TLS: unable to verify the first certificate (UNABLE_TO_VERIFY_LEAF_SIGNATURE); set AUTH_CA_FILE to your issuer's CA certificate"
  */
 export function describeFetchFailure(error: unknown): FetchFailure {
-  const cause = (error as { cause?: unknown }).cause;
-  const innermost = (cause instanceof Error ? cause : error) as Error & { code?: unknown };
+  const cause = (error as { cause?: unknown } | null | undefined)?.cause;
+  const innermost = (cause instanceof Error ? cause : Object(error)) as Error & { code?: unknown };
   const code = typeof innermost.code === "string" ? innermost.code : (innermost.name ?? "Error").toString();
   const message = innermost.message ?? String(error);
   if (TLS_CODE.test(code)) {
