@@ -101,7 +101,7 @@ export const openApi: FastifyPluginAsync<OpenApiOptions> = async (app, options) 
             scheme: "bearer",
             bearerFormat: "JWT",
             description:
-              "An access token from the API's issuer, pasted in (for example `pnpm --silent token`)",
+              "An access token from the API's issuer, pasted in (for example `pnpm --silent get-token`)",
           },
         },
       },
