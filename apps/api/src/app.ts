@@ -23,6 +23,8 @@ export interface AppOptions {
   publicUrl?: string | undefined;
   /** The procedures to serve; the app's own by default (tests add theirs). */
   procedures?: TRPCRouterRecord;
+  /** AUTH_CA_FILE, for the OpenAPI document's discovery request to the issuer. */
+  issuerCaFile?: string | undefined;
 }
 
 /**
@@ -36,6 +38,7 @@ export async function buildApp({
   logger = false,
   publicUrl: configuredPublicUrl,
   procedures = appProcedures,
+  issuerCaFile,
 }: AppOptions) {
   const app = Fastify({ logger, routerOptions: { maxParamLength: 5000 } });
 
@@ -71,6 +74,7 @@ export async function buildApp({
     createContext,
     issuer: verifier.issuer,
     publicUrl: getPublicUrl,
+    issuerCaFile,
   });
 
   await app.register(fastifyTRPCPlugin, {

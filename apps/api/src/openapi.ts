@@ -4,6 +4,7 @@
  */
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
+import { createIssuerDispatcher, describeFetchFailure } from "@quickstart/auth";
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyReply } from "fastify";
 import { type RestMirrorsOptions, restMirrors } from "./rest-mirrors";
 import { SCOPES } from "./scopes";
@@ -14,6 +15,8 @@ export interface OpenApiOptions extends RestMirrorsOptions {
   publicUrl: () => string;
   /** How long the issuer's discovery request may take. */
   discoveryTimeoutMs?: number;
+  /** AUTH_CA_FILE: the issuer's private CA, trusted by the discovery request as by the verifier. */
+  issuerCaFile?: string | undefined;
 }
 
 interface IssuerEndpoints {
@@ -22,13 +25,25 @@ interface IssuerEndpoints {
 }
 
 /** The issuer's authorization and token endpoints from its OpenID discovery, fetched once it answers. */
-function issuerEndpoints(issuer: string, timeoutMs: number, log: FastifyBaseLogger) {
+function issuerEndpoints(
+  issuer: string,
+  timeoutMs: number,
+  caFile: string | undefined,
+  log: FastifyBaseLogger,
+) {
   const url = new URL(".well-known/openid-configuration", issuer.endsWith("/") ? issuer : `${issuer}/`);
   let found: IssuerEndpoints | undefined;
+  let dispatcher: ReturnType<typeof createIssuerDispatcher> | undefined;
   return async (): Promise<IssuerEndpoints | undefined> => {
     if (found) return found;
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+      dispatcher ??= createIssuerDispatcher(caFile);
+      // `dispatcher` is Node's (undici's) extension of RequestInit, unknown to the DOM's typings.
+      const request: RequestInit & { dispatcher?: Awaited<typeof dispatcher> } = {
+        signal: AbortSignal.timeout(timeoutMs),
+        dispatcher: await dispatcher,
+      };
+      const response = await fetch(url, request);
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const document = (await response.json()) as Record<string, unknown>;
       const { authorization_endpoint: authorizationEndpoint, token_endpoint: tokenEndpoint } = document;
@@ -39,7 +54,7 @@ function issuerEndpoints(issuer: string, timeoutMs: number, log: FastifyBaseLogg
       return found;
     } catch (error) {
       log.warn(
-        { url: url.href, reason: (error as Error).message },
+        { url: url.href, reason: describeFetchFailure(error).reason },
         "issuer discovery for the OpenAPI document failed",
       );
       return undefined;
@@ -82,7 +97,12 @@ function completeDocument(app: FastifyInstance, endpoints: IssuerEndpoints, publ
 }
 
 export const openApi: FastifyPluginAsync<OpenApiOptions> = async (app, options) => {
-  const discover = issuerEndpoints(options.issuer, options.discoveryTimeoutMs ?? 5000, app.log);
+  const discover = issuerEndpoints(
+    options.issuer,
+    options.discoveryTimeoutMs ?? 5000,
+    options.issuerCaFile,
+    app.log,
+  );
   await app.register(swagger, {
     openapi: {
       openapi: "3.1.0",

@@ -15,6 +15,7 @@ const app = await buildApp({
   }),
   corsOrigins: env.CORS_ORIGINS,
   publicUrl: env.API_PUBLIC_URL,
+  issuerCaFile: env.AUTH_CA_FILE,
   logger: { level: env.LOG_LEVEL },
 });
 

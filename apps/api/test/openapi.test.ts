@@ -3,7 +3,7 @@
  * every documented response of every operation is produced for real, and its status, body and
  * headers must match what the document says. Also the RFC 9728 metadata and the docs page.
  */
-import { startTestIssuer, type TestIssuer } from "@quickstart/auth/testing";
+import { createTestCertificates, startTestIssuer, type TestIssuer } from "@quickstart/auth/testing";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import type { FastifyInstance } from "fastify";
@@ -140,6 +140,26 @@ describe("GET /api/openapi.json", () => {
     expect((await local.inject({ url: "/api/openapi.json" })).statusCode).toBe(200);
     await local.close();
     await unreachable.close();
+  });
+
+  it("reaches an issuer signed by a private CA through AUTH_CA_FILE, as the verifier does", async () => {
+    const certificates = await createTestCertificates();
+    const tlsIssuer = await startTestIssuer({ tls: certificates });
+    const untrusting = await buildAppFor(tlsIssuer);
+    const trusting = await buildAppFor(tlsIssuer, { issuerCaFile: certificates.caFile });
+    try {
+      expect((await untrusting.inject({ url: "/api/openapi.json" })).statusCode).toBe(503);
+      const response = await trusting.inject({ url: "/api/openapi.json" });
+      expect(response.statusCode).toBe(200);
+      expect(response.json().components.securitySchemes.oauth2.flows.clientCredentials.tokenUrl).toBe(
+        new URL("token", tlsIssuer.issuer).href,
+      );
+    } finally {
+      await untrusting.close();
+      await trusting.close();
+      await tlsIssuer.close();
+      await certificates.remove();
+    }
   });
 });
 
