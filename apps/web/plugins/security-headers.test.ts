@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { contentSecurityPolicy, securityHeaders, serializeCsp } from "./security-headers";
+import { contentSecurityPolicy, securityHeaders } from "./security-headers";
 
 const origins = { apiUrl: "http://localhost:3010", issuer: "http://localhost:3020/" };
 
@@ -20,12 +20,10 @@ describe("contentSecurityPolicy", () => {
   });
 });
 
-describe("serializeCsp", () => {
-  it("keeps frame-ancestors in the header and drops it from the meta tag", () => {
-    const directives = contentSecurityPolicy(origins);
-    expect(securityHeaders(origins)["Content-Security-Policy"]).toContain("frame-ancestors 'none'");
-    const meta = serializeCsp(directives, { forMeta: true });
-    expect(meta).not.toContain("frame-ancestors");
-    expect(meta).toContain("default-src 'self'; script-src 'self'");
+describe("securityHeaders", () => {
+  it("sends the whole policy, frame-ancestors included, as a header", () => {
+    const csp = securityHeaders(origins)["Content-Security-Policy"];
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("default-src 'self'; script-src 'self'");
   });
 });

@@ -1,5 +1,3 @@
-import type { Plugin } from "vite";
-
 export interface CspOrigins {
   /** Where the API listens; the SPA calls it with fetch. */
   apiUrl: string;
@@ -25,21 +23,23 @@ export function contentSecurityPolicy({ apiUrl, issuer }: CspOrigins): Record<st
     "object-src": "'none'",
     "base-uri": "'self'",
     "form-action": "'self'",
-    // Only honoured as a header: browsers ignore it (with a console error) in a <meta> tag.
     "frame-ancestors": "'none'",
   };
 }
 
-/** Joins directives into a policy string, leaving out those a `<meta>` tag cannot carry. */
-export function serializeCsp(directives: Record<string, string>, { forMeta = false } = {}): string {
-  const headerOnly = new Set(["frame-ancestors", "report-uri", "sandbox"]);
+/** Joins directives into a policy string. */
+export function serializeCsp(directives: Record<string, string>): string {
   return Object.entries(directives)
-    .filter(([name]) => !(forMeta && headerOnly.has(name)))
     .map(([name, value]) => `${name} ${value}`)
     .join("; ");
 }
 
-/** Headers for `vite preview` (and any static host configured the same way). */
+/**
+ * Headers for `vite preview` (and any static host configured the same way), rendered from the same
+ * run-time configuration as `/config.json`. The CSP is a header only: a `<meta>` tag written at
+ * build time would name the API and issuer of the build, and browsers enforce it on top of the
+ * header, blocking any other.
+ */
 export function securityHeaders(origins: CspOrigins): Record<string, string> {
   return {
     "Content-Security-Policy": serializeCsp(contentSecurityPolicy(origins)),
@@ -59,26 +59,5 @@ export function baseSecurityHeaders(): Record<string, string> {
     "Referrer-Policy": "no-referrer",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
-  };
-}
-
-/**
- * Puts the CSP into the built index.html as `<meta http-equiv>`, so a static host that sends no
- * headers still enforces it (everything but `frame-ancestors`).
- */
-export function cspMetaTag(origins: CspOrigins): Plugin {
-  return {
-    name: "csp-meta-tag",
-    apply: "build",
-    transformIndexHtml: () => [
-      {
-        tag: "meta",
-        attrs: {
-          "http-equiv": "Content-Security-Policy",
-          content: serializeCsp(contentSecurityPolicy(origins), { forMeta: true }),
-        },
-        injectTo: "head-prepend",
-      },
-    ],
   };
 }

@@ -1,7 +1,9 @@
 /**
- * The web app's configuration. vite.config.ts reads it from the environment (and the repo root's
- * `.env`) at BUILD time and inlines it into the bundle, which anyone can read: it must never hold
- * a secret. The SPA is a public OAuth client, so it has none.
+ * The web app's configuration, read by the SPA at start-up from `/config.json` next to index.html:
+ * one build works for any issuer, API and port. Vite (dev and preview) renders that file from the
+ * environment it was started with (and the repo root's `.env`); in a container, whatever serves the
+ * SPA renders it. Anyone can read it: it must never hold a secret. The SPA is a public OAuth client,
+ * so it has none.
  */
 export interface WebConfig {
   /** The OpenID issuer identifier, compared exactly with `iss`, e.g. `https://example.authok.cn/`. */
@@ -15,7 +17,7 @@ export interface WebConfig {
 }
 
 export interface WebEnv extends WebConfig {
-  /** The port of `vite` and `vite preview` (build tooling only, not in the bundle). */
+  /** The port of `vite` and `vite preview` (not part of `/config.json`). */
   webPort: number;
 }
 
@@ -106,5 +108,34 @@ export function parseWebEnv(source: Readonly<Record<string, string | undefined>>
     // No trailing slash, so paths join as `${apiUrl}/api/public`.
     apiUrl: (parsedApiUrl?.href ?? apiUrl).replace(/\/+$/, ""),
     webPort,
+  };
+}
+
+/** The path the SPA fetches its {@link WebConfig} from, relative to its origin. */
+export const CONFIG_PATH = "/config.json";
+
+/**
+ * Checks a fetched `/config.json`: an object whose four fields are non-empty strings, and URLs
+ * where URLs belong. The server that renders the file validated it already (see
+ * {@link parseWebEnv}); this catches a file written by hand.
+ *
+ * @throws {Error} naming every bad field.
+ */
+export function parseWebConfig(value: unknown): WebConfig {
+  const source = (typeof value === "object" && value !== null ? value : {}) as Record<string, unknown>;
+  const fields = ["issuer", "audience", "clientId", "apiUrl"] as const;
+  const problems = fields
+    .filter((field) => typeof source[field] !== "string" || (source[field] as string).trim() === "")
+    .map((field) => `"${field}" must be a non-empty string`);
+  for (const field of ["issuer", "apiUrl"] as const) {
+    if (typeof source[field] === "string" && !URL.canParse(source[field] as string))
+      problems.push(`"${field}" must be an absolute URL (got "${source[field]}")`);
+  }
+  if (problems.length > 0) throw new Error(`Invalid ${CONFIG_PATH}: ${problems.join("; ")}`);
+  return {
+    issuer: source.issuer as string,
+    audience: source.audience as string,
+    clientId: source.clientId as string,
+    apiUrl: (source.apiUrl as string).replace(/\/+$/, ""),
   };
 }

@@ -5,36 +5,52 @@ import { App } from "./app";
 import { AuthProvider } from "./auth/auth-provider";
 import { createUserManager, readAccessToken } from "./auth/user-manager";
 import { createTrpcClient, TRPCProvider } from "./calls/trpc";
-import { config } from "./config";
+import { ConfigContext, loadConfig } from "./config";
+import type { WebConfig } from "./env";
 import "./styles.css";
-
-const userManager = createUserManager(config);
-const trpcClient = createTrpcClient(config.apiUrl, () => readAccessToken(userManager));
-const queryClient = new QueryClient({
-  // Every call is an explicit click (refetch): disabled queries never run on mount, focus or
-  // reconnect, and a 401 or 403 shows as it is instead of being retried.
-  defaultOptions: { queries: { enabled: false, retry: false } },
-});
 
 const root = document.getElementById("root");
 if (!root) throw new Error("index.html has no #root element");
 
-createRoot(root).render(
-  <StrictMode>
-    <QueryClientProvider client={queryClient}>
-      <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
-        <Suspense
-          fallback={
-            <p className="loading" role="status">
-              Loading session…
-            </p>
-          }
-        >
-          <AuthProvider userManager={userManager}>
-            <App />
-          </AuthProvider>
-        </Suspense>
-      </TRPCProvider>
-    </QueryClientProvider>
-  </StrictMode>,
-);
+function render(config: WebConfig) {
+  const userManager = createUserManager(config);
+  const trpcClient = createTrpcClient(config.apiUrl, () => readAccessToken(userManager));
+  const queryClient = new QueryClient({
+    // Every call is an explicit click (refetch): disabled queries never run on mount, focus or
+    // reconnect, and a 401 or 403 shows as it is instead of being retried.
+    defaultOptions: { queries: { enabled: false, retry: false } },
+  });
+
+  createRoot(root as HTMLElement).render(
+    <StrictMode>
+      <ConfigContext value={config}>
+        <QueryClientProvider client={queryClient}>
+          <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
+            <Suspense
+              fallback={
+                <p className="loading" role="status">
+                  Loading session…
+                </p>
+              }
+            >
+              <AuthProvider userManager={userManager}>
+                <App />
+              </AuthProvider>
+            </Suspense>
+          </TRPCProvider>
+        </QueryClientProvider>
+      </ConfigContext>
+    </StrictMode>,
+  );
+}
+
+/** Without a configuration nothing can work: say why, in the page. */
+function showConfigError(error: unknown) {
+  const message = document.createElement("p");
+  message.className = "notice notice--error";
+  message.setAttribute("role", "alert");
+  message.textContent = `The app cannot start: ${error instanceof Error ? error.message : String(error)}`;
+  (root as HTMLElement).replaceChildren(message);
+}
+
+loadConfig().then(render, showConfigError);

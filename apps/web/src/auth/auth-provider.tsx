@@ -13,7 +13,8 @@ export type AuthState =
 
 export interface Auth {
   state: AuthState;
-  login: () => Promise<void>;
+  /** Redirects to the issuer; `prompt: "login"` asks for the login form even with a session there. */
+  login: (options?: { prompt?: "login" }) => Promise<void>;
   logout: () => Promise<void>;
   /** The current access token, read fresh for every call (renewal replaces it). */
   getAccessToken: () => Promise<string | undefined>;
@@ -100,13 +101,19 @@ export function AuthProvider({ userManager, children }: { userManager: UserManag
     };
   }, [userManager]);
 
-  const login = useCallback(async () => {
-    try {
-      await userManager.signinRedirect();
-    } catch (error) {
-      setState({ status: "signed-out", notice: `Could not reach the issuer to log in: ${errorText(error)}` });
-    }
-  }, [userManager]);
+  const login = useCallback(
+    async (options?: { prompt?: "login" }) => {
+      try {
+        await userManager.signinRedirect(options);
+      } catch (error) {
+        setState({
+          status: "signed-out",
+          notice: `Could not reach the issuer to log in: ${errorText(error)}`,
+        });
+      }
+    },
+    [userManager],
+  );
 
   const logout = useCallback(async () => {
     try {

@@ -1,6 +1,6 @@
 import { useQueries } from "@tanstack/react-query";
 import { useAuth } from "../auth/auth-provider";
-import { config } from "../config";
+import { useConfig } from "../config";
 import { type CallOutcome, outcomeFromTrpcData, outcomeFromTrpcError } from "./call-outcome";
 import { callRest } from "./rest-client";
 import { useTRPC } from "./trpc";
@@ -38,6 +38,7 @@ export interface ApiCall {
 export function useApiCalls(): ApiCall[] {
   const trpc = useTRPC();
   const { getAccessToken } = useAuth();
+  const config = useConfig();
 
   const trpcOptions = {
     public: trpc.public.queryOptions(),

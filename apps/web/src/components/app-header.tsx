@@ -1,8 +1,9 @@
 import { useAuth } from "../auth/auth-provider";
-import { config } from "../config";
+import { useConfig } from "../config";
 
 export function AppHeader() {
   const { state, login, logout } = useAuth();
+  const config = useConfig();
   return (
     <header className="app-header">
       <div>
@@ -16,9 +17,20 @@ export function AppHeader() {
           Log out
         </button>
       ) : (
-        <button type="button" className="button" onClick={() => void login()}>
-          Log in
-        </button>
+        <div className="app-header__actions">
+          <button type="button" className="button" onClick={() => void login()}>
+            Log in
+          </button>
+          {/* The issuer may still have a session (its logout page offers "Stay signed in"): ask it
+              for the login form anyway, so someone else can sign in. */}
+          <button
+            type="button"
+            className="button button--secondary"
+            onClick={() => void login({ prompt: "login" })}
+          >
+            Switch user
+          </button>
+        </div>
       )}
     </header>
   );

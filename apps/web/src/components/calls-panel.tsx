@@ -1,10 +1,11 @@
 import { ENDPOINTS, useApiCalls } from "../calls/use-api-calls";
-import { config } from "../config";
+import { useConfig } from "../config";
 import { CallCard } from "./call-card";
 
 /** The six calls, one row per endpoint: tRPC on the left, its REST mirror on the right. */
 export function CallsPanel() {
   const calls = useApiCalls();
+  const config = useConfig();
   const anyRunning = calls.some((call) => call.running);
 
   return (

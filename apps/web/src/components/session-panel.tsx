@@ -1,11 +1,12 @@
 import { useAuth } from "../auth/auth-provider";
 import { formatRelativeTime, summarizeAccessToken } from "../auth/token-claims";
-import { config } from "../config";
+import { useConfig } from "../config";
 import { useNow } from "./use-now";
 
 /** Who is logged in and what their access token says (decoded for display, never trusted). */
 export function SessionPanel() {
   const { state, login } = useAuth();
+  const config = useConfig();
 
   if (state.status === "signed-out") {
     return (
