@@ -16,6 +16,10 @@ if (major < 22) {
 const { packageManager } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 const pnpmVersion = packageManager.replace(/^pnpm@/, "");
 
+// Ctrl-C reaches every process of the terminal's group: pnpm serve stops its children and exits 0,
+// and this process must wait for that rather than die of the signal.
+process.on("SIGINT", () => {});
+
 /** Runs `command args` with this terminal; its exit status (1 when it could not run or was killed). */
 function run(command, args) {
   const result = spawnSync(command, args, { stdio: "inherit", shell: process.platform === "win32" });

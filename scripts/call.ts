@@ -2,11 +2,13 @@
 // Copy this pattern into a backend job or another service.
 import type { AppRouter } from "@quickstart/api";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
+import { apiUrlFromEnv } from "./lib/api-url";
 import { getMachineToken } from "./lib/machine-token";
 import { loadRootEnv } from "./lib/root-env";
 
 loadRootEnv();
-const apiUrl = process.env.API_URL ?? "http://localhost:3010";
+// The same variables `npm start` gives the web app: API_URL, else http://localhost:<PORT>.
+const apiUrl = apiUrlFromEnv(process.env);
 
 /** A client for the API; `httpLink` (not batching) so each call has its own HTTP status. */
 function apiClient(accessToken?: string) {
@@ -29,7 +31,9 @@ async function show(name: string, call: () => Promise<unknown>) {
     // The API puts the quickstart's { code, description } in error.data.auth.
     const { data } = error as TRPCClientError<AppRouter>;
     if (!data) {
-      console.log(`${name}: cannot reach ${apiUrl} (${error.message}). Is the API running (pnpm serve)?`);
+      console.log(
+        `${name}: cannot reach ${apiUrl} (${error.message}). Is the API running (npm start)? Set PORT or API_URL as it printed.`,
+      );
       return;
     }
     const reason = data.auth ? `${data.auth.code}: ${data.auth.description}` : error.message;

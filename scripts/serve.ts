@@ -6,18 +6,21 @@ import { fileURLToPath } from "node:url";
 import {
   devIssuerRefusal,
   IssuerEnvError,
+  type IssuerLogger,
   parseIssuerEnv,
   type RunningIssuer,
   startIssuer,
   WEB_CLIENT_ID,
 } from "@quickstart/issuer";
-import { apiStartCommand } from "./lib/api-start-command";
+import { apiUrlFromEnv, DEFAULT_API_PORT } from "./lib/api-url";
 import { type ManagedChild, startChild } from "./lib/child-process-group";
+import { choosePorts, type PortRequest } from "./lib/choose-ports";
 import { loadRootEnv } from "./lib/root-env";
-import { isPortInUse, waitForHttp } from "./lib/wait-for";
+import { waitForHttp } from "./lib/wait-for";
 
 const dev = process.argv.includes("--dev");
 const fromRoot = (path: string) => fileURLToPath(new URL(path, new URL("../", import.meta.url)));
+const DEFAULT_ISSUER_PORT = 3020;
 
 function fail(message: string): never {
   console.error(message);
@@ -27,83 +30,120 @@ function fail(message: string): never {
 // The root .env fills in what the environment does not set (the environment wins).
 loadRootEnv();
 const env = process.env;
-
-const apiPort = portFrom("PORT", 3010);
-const webPort = portFrom("WEB_PORT", 3000);
-const webOrigin = `http://localhost:${webPort}`;
-const apiUrl = `http://localhost:${apiPort}`;
 const embedded = !env.AUTHOK_DOMAIN && !env.AUTH_ISSUER;
 
-// 1. Check the ports first, so a clash is one clear line rather than a stack from a child.
-const ports: [number, string, string][] = [
-  [apiPort, "API", "PORT"],
-  [webPort, "web app", "WEB_PORT"],
-];
 let issuerSettings: ReturnType<typeof parseIssuerEnv> | undefined;
 if (embedded) {
   try {
-    issuerSettings = parseIssuerEnv({ WEB_ORIGIN: webOrigin, ...env });
+    issuerSettings = parseIssuerEnv(env);
   } catch (error) {
     fail(error instanceof IssuerEnvError ? error.message : String(error));
   }
   const refusal = devIssuerRefusal(issuerSettings);
   if (refusal) fail(refusal);
-  ports.push([issuerSettings.ISSUER_PORT, "issuer", "ISSUER_PORT"]);
-}
-for (const [port, part, variable] of ports) {
-  if (await isPortInUse(port))
-    fail(`Port ${port} (${part}) is already in use; set ${variable}=... or stop the other process.`);
 }
 
+// 1. The ports. A taken one moves to the next free port when everything that names it follows:
+//    the web app's URL is a redirect URI registered at the issuer, so it moves only with the
+//    embedded issuer and no WEB_ORIGIN of yours; the API's only with no API_URL of yours.
+const requests: PortRequest[] = [
+  {
+    service: "API",
+    wanted: portFrom("PORT", DEFAULT_API_PORT),
+    movable: !env.API_URL,
+    fix: "set PORT to a free port (and API_URL, where the web app and `pnpm call` find the API)",
+  },
+  {
+    service: "web app",
+    wanted: portFrom("WEB_PORT", 3000),
+    movable: embedded && !env.WEB_ORIGIN,
+    fix: embedded
+      ? "set WEB_PORT to a free port and WEB_ORIGIN to http://localhost:<that port>"
+      : "set WEB_PORT to a free port and allow http://localhost:<that port>/ as a callback, logout URL and web origin at your issuer",
+  },
+];
+if (issuerSettings && issuerSettings.ISSUER_PORT !== 0) {
+  requests.push({
+    service: "issuer",
+    wanted: issuerSettings.ISSUER_PORT,
+    movable: true,
+    fix: "set ISSUER_PORT to a free port",
+  });
+}
+const chosen = await choosePorts(requests);
+if ("problems" in chosen) fail(chosen.problems.join("\n"));
+for (const note of chosen.notes) console.log(note);
+const [apiPort, webPort, issuerPort = issuerSettings?.ISSUER_PORT] = chosen.ports;
+const webOrigin = `http://localhost:${webPort}`;
+const apiUrl = apiUrlFromEnv({ ...env, PORT: String(apiPort) });
+
 // 2. The issuer, in this process: it prints the machine client's secret in the summary below.
+const issuerLog: IssuerLogger = {
+  info: (message: string) => console.log(`[issuer] ${message}`),
+  warn: (message: string) => console.warn(`[issuer] ${message}`),
+  error: (message: string) => console.error(`[issuer] ${message}`),
+};
 let issuer: RunningIssuer | undefined;
 if (issuerSettings) {
   issuer = await startIssuer({
-    port: issuerSettings.ISSUER_PORT,
+    port: issuerPort,
     host: "localhost",
     audience: issuerSettings.API_AUDIENCE,
-    webOrigins: issuerSettings.WEB_ORIGIN,
+    // Your WEB_ORIGIN, else the web app's origin on the port chosen above.
+    webOrigins: env.WEB_ORIGIN ? issuerSettings.WEB_ORIGIN : [webOrigin],
     dataDir: issuerSettings.ISSUER_DATA_DIR,
+    logger: issuerLog,
   }).catch((error: unknown) => fail((error as Error).message));
 }
 const issuerUrl = issuer?.url ?? env.AUTH_ISSUER ?? `https://${env.AUTHOK_DOMAIN}/`;
 const audience = issuerSettings?.API_AUDIENCE ?? env.API_AUDIENCE;
 if (!audience)
   fail("API_AUDIENCE is required with AUTH_ISSUER/AUTHOK_DOMAIN: the API's identifier at your issuer.");
-if (!dev && issuer && issuer.url !== "http://localhost:3020/") {
-  console.warn(
-    `Note: the web app was built for the issuer in AUTH_ISSUER (default http://localhost:3020/); set AUTH_ISSUER=${issuer.url} when building.`,
-  );
-}
 
-// 3. The API and the web app, with the issuer settings in their environment.
+// 3. The API and the web app, with the issuer settings in their environment. The web app serves
+//    them to the browser as /config.json, so the build does not depend on them.
 const childEnv: NodeJS.ProcessEnv = {
   ...env,
   ...(issuer ? { AUTH_ISSUER: issuer.url, WEB_CLIENT_ID: env.WEB_CLIENT_ID ?? WEB_CLIENT_ID } : {}),
   API_AUDIENCE: audience,
   PORT: String(apiPort),
   WEB_PORT: String(webPort),
-  API_URL: env.API_URL ?? apiUrl,
+  API_URL: apiUrl,
   CORS_ORIGINS: env.CORS_ORIGINS ?? webOrigin,
+  // One readable line per request here; `pnpm start:api` and containers keep JSON.
+  LOG_FORMAT: env.LOG_FORMAT ?? "pretty",
 };
 if (!childEnv.WEB_CLIENT_ID)
   console.warn("Note: WEB_CLIENT_ID is not set, so the web app cannot sign in at your issuer.");
 
-const apiEntry = fromRoot("apps/api/dist/server.js");
-if (!dev && !existsSync(apiEntry))
+if (!dev && !existsSync(fromRoot("apps/api/dist/server.js")))
   fail("apps/api/dist/server.js is missing: run `pnpm serve` (it builds first) or `pnpm build`.");
-const apiStart = apiStartCommand(fromRoot("."));
+if (!dev && !existsSync(fromRoot("apps/web/dist/index.html")))
+  fail("apps/web/dist/index.html is missing: run `pnpm serve` (it builds first) or `pnpm build`.");
+// The pnpm running this script (npx's copy when pnpm is not on PATH, see bootstrap.mjs).
+const pnpm: [string, string[]] = /pnpm\.c?js$/.test(env.npm_execpath ?? "")
+  ? [process.execPath, [env.npm_execpath as string]]
+  : ["pnpm", []];
 const vite = fromRoot("apps/web/node_modules/.bin/vite");
-const viteArgs = dev ? [] : ["preview"];
 /** Each child with the name used in messages and the URL that answers once it is ready. */
 const parts: { child: ManagedChild; label: string; url: string }[] = [
   {
-    child: dev
-      ? startChild("api", fromRoot("node_modules/.bin/tsx"), ["watch", "src/server.ts"], {
-          cwd: fromRoot("apps/api"),
-          env: childEnv,
-        })
-      : startChild("api", apiStart.command, apiStart.args, { cwd: fromRoot("apps/api"), env: childEnv }),
+    // As users start it (`pnpm start:api`, or tsx watch through the API's `dev` script). pnpm's
+    // shell emulator instead of `sh -c`, which dies of the SIGINT that stops the API and makes pnpm
+    // print "Command failed with signal".
+    child: startChild(
+      "api",
+      pnpm[0],
+      [
+        ...pnpm[1],
+        "--config.shell-emulator=true",
+        "--silent",
+        "--filter",
+        "@quickstart/api",
+        dev ? "dev" : "start",
+      ],
+      { cwd: fromRoot("."), env: childEnv },
+    ),
     label: "API",
     url: `${apiUrl}/api/public`,
   },
@@ -111,7 +151,7 @@ const parts: { child: ManagedChild; label: string; url: string }[] = [
     child: startChild(
       "web",
       vite,
-      [...viteArgs, "--port", String(webPort), "--strictPort", "--host", "localhost"],
+      [...(dev ? [] : ["preview"]), "--port", String(webPort), "--strictPort", "--host", "localhost"],
       { cwd: fromRoot("apps/web"), env: childEnv },
     ),
     label: "web app",
@@ -154,7 +194,9 @@ for (const [index, { child, label, url }] of parts.entries()) {
   }
 }
 
-// 5. The summary.
+// 5. The summary. Commands in another terminal see only the defaults and .env: name moved ports.
+const tokenEnv = issuer && issuer.port !== DEFAULT_ISSUER_PORT ? `ISSUER_PORT=${issuer.port} ` : "";
+const callEnv = !env.API_URL && apiPort !== DEFAULT_API_PORT ? `PORT=${apiPort} ` : "";
 const rows: [string, string][] = [
   ["Web app", `${webOrigin}/`],
   ["API", `${apiUrl}/api/public  (REST; tRPC at ${apiUrl}/trpc)`],
@@ -168,8 +210,8 @@ if (issuer) {
     `  Machine client: client_id=${issuer.machineClient.clientId}  client_secret=${issuer.machineClient.clientSecret}`,
   );
 }
-console.log(`\n  curl -H "Authorization: Bearer $(pnpm --silent get-token)" ${apiUrl}/api/private`);
-console.log("  pnpm call");
+console.log(`\n  curl -H "Authorization: Bearer $(${tokenEnv}pnpm --silent get-token)" ${apiUrl}/api/private`);
+console.log(`  ${tokenEnv}${callEnv}pnpm call`);
 console.log("\nPress Ctrl-C to stop.\n");
 
 function portFrom(variable: string, fallback: number): number {

@@ -10,7 +10,10 @@ export interface ManagedChild {
   lastLines(): string[];
   /** Resolves with the exit code (or signal) once it has exited. */
   exited: Promise<number | string>;
-  /** SIGTERM to its whole group; SIGKILL after `graceMs` if it is still running. */
+  /**
+   * SIGINT to its whole group, as Ctrl-C in a terminal would send (pnpm then ends quietly with the
+   * script's exit code); SIGKILL after `graceMs` if it is still running.
+   */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -56,7 +59,7 @@ export function startChild(
     lastLines: () => [...tail],
     exited,
     async stop(graceMs = 5000) {
-      signalGroup("SIGTERM");
+      signalGroup("SIGINT");
       const timer = setTimeout(() => signalGroup("SIGKILL"), graceMs);
       await exited;
       clearTimeout(timer);

@@ -104,6 +104,8 @@ const envSchema = z
         return origins.length === 0 || origins.includes("*") ? "*" : origins;
       }),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /** `json` (one object per line, for machines) or `pretty` (one readable line per request; `npm start` sets it). */
+    LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
   })
   // Also when other variables are wrong, so one run names every missing one.
   .superRefine(requireIssuerVariable, { when: () => true });

@@ -1,6 +1,7 @@
 import { createAccessTokenVerifier } from "@quickstart/auth";
 import { buildApp } from "./app";
 import { readEnv, verifierConfigFromEnv } from "./env";
+import { createPrettyLogStream } from "./pretty-log";
 
 const startedAt = performance.now();
 const env = readEnv();
@@ -16,7 +17,10 @@ const app = await buildApp({
   corsOrigins: env.CORS_ORIGINS,
   publicUrl: env.API_PUBLIC_URL,
   issuerCaFile: env.AUTH_CA_FILE,
-  logger: { level: env.LOG_LEVEL },
+  logger: {
+    level: env.LOG_LEVEL,
+    ...(env.LOG_FORMAT === "pretty" ? { stream: await createPrettyLogStream() } : {}),
+  },
 });
 
 try {
@@ -35,8 +39,13 @@ app.log.info(
   "API ready",
 );
 
+// `on`, not `once`: Ctrl-C reaches us both from the terminal and forwarded by pnpm, and a second
+// signal must not kill the process while it closes (pnpm would report "Command failed").
+let closing = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
+  process.on(signal, () => {
+    if (closing) return;
+    closing = true;
     void app.close().then(() => process.exit(0));
   });
 }

@@ -147,7 +147,24 @@ export function createProvider({ issuer, audience, webOrigins, secrets }: Provid
     },
   };
 
-  return new Provider(issuer, configuration);
+  return withoutMemoryAdapterWarning(() => new Provider(issuer, configuration));
+}
+
+/**
+ * oidc-provider prints "you MUST change it" on every construction without an `adapter`: its
+ * in-memory store is what a development issuer wants, and start-issuer.ts says what it means for the
+ * demo in one line of ours. Other warnings still reach the console.
+ */
+function withoutMemoryAdapterWarning<T>(construct: () => T): T {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!String(args[0]).includes("in-memory adapter is used")) warn(...args);
+  };
+  try {
+    return construct();
+  } finally {
+    console.warn = warn;
+  }
 }
 
 function sendPage(ctx: KoaContextWithOIDC, headers: Record<string, string>, html: string) {

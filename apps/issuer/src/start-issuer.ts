@@ -105,6 +105,9 @@ export async function startIssuer({
     logger.error(`issuer: ${error.message}`),
   );
   handle = provider.callback();
+  logger.info(
+    "Sign-in sessions live in memory: restarting the issuer signs everyone out of it. Tokens already issued stay valid until they expire.",
+  );
 
   return { url, port: actualPort, machineClient: secrets.machineClient, close };
 }

@@ -1,0 +1,146 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { expect, type Page, test } from "@playwright/test";
+import { MESSAGES } from "@quickstart/api";
+import { findFreePort } from "./free-port";
+import { ALL_CALLS, expectResult, runAllCalls, submitLogin } from "./spa-page";
+
+// `pnpm serve` (what `npm start` runs after installing) as a user starts it, with ports of its own
+// choosing for the API, the web app and the issuer, two of them already taken by someone else.
+const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+test.describe.configure({ mode: "serial" });
+
+let serve: ChildProcess;
+let output = "";
+let exited: Promise<number | string>;
+const blockers: Server[] = [];
+let dataDir: string;
+let wanted: { api: number; web: number; issuer: number };
+let urls: { web: string; api: string; issuer: string };
+
+/** Listens on 127.0.0.1:port, as another program holding that port would. */
+function block(port: number): Promise<void> {
+  const server = createServer();
+  blockers.push(server);
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", resolve);
+  });
+}
+
+/** The URL printed on a line of the summary, e.g. `  Web app  http://localhost:3000/`. */
+function printedUrl(label: string): string {
+  const match = output.match(new RegExp(`^  ${label} +(http://localhost:\\d+)/`, "m"));
+  if (!match?.[1]) throw new Error(`no "${label}" line in the output:\n${output}`);
+  return match[1];
+}
+
+test.beforeAll(async () => {
+  test.setTimeout(120_000);
+  dataDir = await mkdtemp(join(tmpdir(), "quickstart-serve-"));
+  wanted = { api: await findFreePort(), web: await findFreePort(), issuer: await findFreePort() };
+  await block(wanted.api);
+  await block(wanted.web);
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(wanted.api),
+    WEB_PORT: String(wanted.web),
+    ISSUER_PORT: String(wanted.issuer),
+    ISSUER_DATA_DIR: dataDir,
+  };
+  // Variables a developer's shell or .env could set that would change what is tested here.
+  // (Playwright sets FORCE_COLOR, which would colour pino-pretty's lines.)
+  for (const name of [
+    "API_URL",
+    "WEB_ORIGIN",
+    "AUTH_ISSUER",
+    "AUTHOK_DOMAIN",
+    "LOG_FORMAT",
+    "CORS_ORIGINS",
+    "FORCE_COLOR",
+  ])
+    delete env[name];
+  // Its own process group, so the test can send Ctrl-C's SIGINT to all of it, as a terminal does.
+  // The pnpm running this test (npm_execpath), which may not be on PATH (see scripts/bootstrap.mjs).
+  const pnpm = /pnpm\.c?js$/.test(process.env.npm_execpath ?? "")
+    ? [process.execPath, process.env.npm_execpath as string]
+    : ["pnpm"];
+  serve = spawn(pnpm[0] as string, [...pnpm.slice(1), "serve"], {
+    cwd: REPO_ROOT,
+    env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  serve.stdout?.on("data", (chunk) => (output += chunk));
+  serve.stderr?.on("data", (chunk) => (output += chunk));
+  exited = new Promise((resolve) => serve.once("exit", (code, signal) => resolve(code ?? signal ?? "?")));
+  await expect.poll(() => output, { timeout: 90_000 }).toContain("Press Ctrl-C to stop.");
+  urls = { web: printedUrl("Web app"), api: printedUrl("API     "), issuer: printedUrl("Issuer  ") };
+});
+
+test.afterAll(async () => {
+  if (serve.exitCode === null && serve.signalCode === null && serve.pid) {
+    process.kill(-serve.pid, "SIGKILL");
+    await exited;
+  }
+  await Promise.all(blockers.map((server) => new Promise((resolve) => server.close(resolve))));
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+test("a taken port moves to the next free one, and the summary says so", () => {
+  expect(output).toContain(`Port ${wanted.api} (API) is in use: using `);
+  expect(output).toContain(`Port ${wanted.web} (web app) is in use: using `);
+  expect(urls.api).not.toBe(`http://localhost:${wanted.api}`);
+  expect(urls.web).not.toBe(`http://localhost:${wanted.web}`);
+  expect(urls.issuer).toBe(`http://localhost:${wanted.issuer}`);
+  // Commands typed in another terminal are told where the API and the issuer are.
+  expect(output).toContain(`ISSUER_PORT=${wanted.issuer} PORT=${new URL(urls.api).port} pnpm call`);
+  // No raw JSON logs and no oidc-provider warning between the start and the summary.
+  expect(output).not.toMatch(/^\[api\] \{/m);
+  expect(output).not.toContain("oidc-provider WARNING");
+});
+
+test("the web app reads the chosen API and issuer from /config.json; alice's calls all succeed", async ({
+  page,
+}) => {
+  const response = await page.goto(`${urls.web}/`);
+  expect(response?.headers()["content-security-policy"]).toContain(
+    `connect-src 'self' ${urls.api} ${urls.issuer}`,
+  );
+  await expect(page.getByText(`Issuer ${urls.issuer}/`)).toBeVisible();
+  await logInAsAlice(page);
+  await runAllCalls(page);
+  for (const id of ALL_CALLS) await expectResult(page, id, "200 OK");
+  await expectResult(page, "rest-private-scoped", MESSAGES.privateScoped);
+});
+
+test("each API request is one readable line, refusals with their code", async ({ request }) => {
+  await request.get(`${urls.api}/api/private`);
+  await expect
+    .poll(() => output)
+    .toMatch(
+      /^\[api\] \[\d\d:\d\d:\d\d\] INFO: GET \/api\/private 401 \d+ ms authorization_header_missing$/m,
+    );
+  expect(output).toMatch(/^\[api\] \[\d\d:\d\d:\d\d\] INFO: GET \/trpc\/privateScoped 200 \d+ ms$/m);
+});
+
+test("Ctrl-C stops everything and exits 0, quietly", async () => {
+  process.kill(-(serve.pid as number), "SIGINT");
+  expect(await exited).toBe(0);
+  expect(output).not.toMatch(/ELIFECYCLE|Command failed|ERR_PNPM/);
+  for (const url of Object.values(urls)) await expect(fetch(url)).rejects.toThrow();
+});
+
+async function logInAsAlice(page: Page) {
+  await page.getByRole("button", { name: "Log in", exact: true }).first().click();
+  await page.waitForURL((url) => url.href.startsWith(urls.issuer));
+  await submitLogin(page, "alice", "wonderland");
+  await expect(page.getByTestId("user-name")).toHaveText("Alice Liddell");
+  await expect(page).toHaveURL(`${urls.web}/`);
+}
