@@ -1,21 +1,20 @@
-import { connect } from "node:net";
+import { createServer } from "node:net";
 
-/** Whether something accepts TCP connections on `port` at 127.0.0.1 or ::1. */
+/**
+ * Whether `port` cannot be listened on at 127.0.0.1 or ::1 right now (someone listens there, or
+ * holds it), found by listening and closing at once: a connection probe misses a port that is
+ * bound but not yet accepting.
+ */
 export async function isPortInUse(port: number): Promise<boolean> {
   const probes = ["127.0.0.1", "::1"].map(
     (host) =>
       new Promise<boolean>((resolve) => {
-        const socket = connect({ port, host });
-        socket.setTimeout(500);
-        socket.once("connect", () => {
-          socket.destroy();
-          resolve(true);
-        });
-        socket.once("timeout", () => {
-          socket.destroy();
-          resolve(false);
-        });
-        socket.once("error", () => resolve(false));
+        const server = createServer();
+        server.once("error", (error: NodeJS.ErrnoException) =>
+          // No IPv6 on this machine: nothing can listen on ::1 either.
+          resolve(error.code !== "EADDRNOTAVAIL" && error.code !== "EAFNOSUPPORT"),
+        );
+        server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(false)));
       }),
   );
   return (await Promise.all(probes)).some(Boolean);
