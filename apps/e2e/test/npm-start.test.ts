@@ -6,7 +6,6 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, type Page, test } from "@playwright/test";
 import { MESSAGES } from "@quickstart/api";
-import { findFreePort } from "./free-port";
 import { ALL_CALLS, expectResult, runAllCalls, submitLogin } from "./spa-page";
 
 // `pnpm serve` (what `npm start` runs after installing) as a user starts it, with ports of its own
@@ -33,6 +32,26 @@ function block(port: number): Promise<void> {
   });
 }
 
+/**
+ * A free port below Linux's ephemeral range (32768 and up) whose next port is free too. Ports from
+ * port 0 are ephemeral, and serve moves to the next one up, which any outgoing connection on this
+ * busy machine could take between serve's check and the server's listen.
+ */
+async function freeFixedPort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if ((await canListen(port)) && (await canListen(port + 1))) return port;
+  }
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
 /** The URL printed on a line of the summary, e.g. `  Web app  http://localhost:3000/`. */
 function printedUrl(label: string): string {
   const match = output.match(new RegExp(`^  ${label} +(http://localhost:\\d+)/`, "m"));
@@ -43,7 +62,7 @@ function printedUrl(label: string): string {
 test.beforeAll(async () => {
   test.setTimeout(120_000);
   dataDir = await mkdtemp(join(tmpdir(), "quickstart-serve-"));
-  wanted = { api: await findFreePort(), web: await findFreePort(), issuer: await findFreePort() };
+  wanted = { api: await freeFixedPort(), web: await freeFixedPort(), issuer: await freeFixedPort() };
   await block(wanted.api);
   await block(wanted.web);
 
