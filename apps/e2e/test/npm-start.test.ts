@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -11,6 +11,10 @@ import { ALL_CALLS, expectResult, runAllCalls, submitLogin } from "./spa-page";
 // `pnpm serve` (what `npm start` runs after installing) as a user starts it, with ports of its own
 // choosing for the API, the web app and the issuer, two of them already taken by someone else.
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+// The pnpm running this test (npm_execpath), which may not be on PATH (see scripts/bootstrap.mjs).
+const pnpm = /pnpm\.c?js$/.test(process.env.npm_execpath ?? "")
+  ? [process.execPath, process.env.npm_execpath as string]
+  : ["pnpm"];
 
 test.describe.configure({ mode: "serial" });
 
@@ -86,10 +90,6 @@ test.beforeAll(async () => {
   ])
     delete env[name];
   // Its own process group, so the test can send Ctrl-C's SIGINT to all of it, as a terminal does.
-  // The pnpm running this test (npm_execpath), which may not be on PATH (see scripts/bootstrap.mjs).
-  const pnpm = /pnpm\.c?js$/.test(process.env.npm_execpath ?? "")
-    ? [process.execPath, process.env.npm_execpath as string]
-    : ["pnpm"];
   serve = spawn(pnpm[0] as string, [...pnpm.slice(1), "serve"], {
     cwd: REPO_ROOT,
     env,
@@ -137,6 +137,26 @@ test("the web app reads the chosen API and issuer from /config.json; alice's cal
   await runAllCalls(page);
   for (const id of ALL_CALLS) await expectResult(page, id, "200 OK");
   await expectResult(page, "rest-private-scoped", MESSAGES.privateScoped);
+});
+
+test("`pnpm call` reaches the moved API with the variables the summary printed", () => {
+  const printed = output.match(/^ {2}((?:\w+=\d+ )+)pnpm call$/m)?.[1] ?? "";
+  const variables = Object.fromEntries(
+    printed
+      .trim()
+      .split(" ")
+      .map((pair) => pair.split("=")),
+  );
+  expect(variables).toEqual({ ISSUER_PORT: String(wanted.issuer), PORT: new URL(urls.api).port });
+  const env = { ...process.env, ...variables, ISSUER_DATA_DIR: dataDir };
+  delete env.API_URL;
+  const call = spawnSync(pnpm[0] as string, [...pnpm.slice(1), "--silent", "call"], {
+    cwd: REPO_ROOT,
+    env,
+    encoding: "utf8",
+  });
+  expect(call.stdout).toContain(`privateScoped: 200 {"message":"${MESSAGES.privateScoped}"}`);
+  expect(call.stdout).toContain("private (no token): 401 authorization_header_missing");
 });
 
 test("each API request is one readable line, refusals with their code", async ({ request }) => {
