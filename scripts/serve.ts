@@ -73,7 +73,8 @@ if (issuerSettings && issuerSettings.ISSUER_PORT !== 0) {
 const chosen = await choosePorts(requests);
 if ("problems" in chosen) fail(chosen.problems.join("\n"));
 for (const note of chosen.notes) console.log(note);
-const [apiPort, webPort, issuerPort = issuerSettings?.ISSUER_PORT] = chosen.ports;
+const [apiPort, webPort, movedIssuerPort] = chosen.ports as [number, number, number | undefined];
+const issuerPort = movedIssuerPort ?? issuerSettings?.ISSUER_PORT;
 const webOrigin = `http://localhost:${webPort}`;
 const apiUrl = apiUrlFromEnv({ ...env, PORT: String(apiPort) });
 
