@@ -42,6 +42,17 @@ describe("LOG_FORMAT=pretty", () => {
     expect(lines[2]).toMatch(/^\[\d\d:\d\d:\d\d\] INFO: GET \/trpc\/private 401 \d+ ms invalid_header$/);
   });
 
+  it("puts a refusal's details after its code", async () => {
+    const stream = await createPrettyLogStream((text) => lines.push(text.trimEnd()));
+    const log = (entry: object) =>
+      stream.write(`${JSON.stringify({ level: 30, time: 0, reqId: "req-1", ...entry })}\n`);
+    log({ msg: "incoming request", req: { method: "GET", url: "/api/private" } });
+    log({ msg: "request refused", code: "invalid_claims", status: 401, detail: "aud expected A, got B" });
+    log({ msg: "request completed", res: { statusCode: 401 }, responseTime: 1.4 });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/INFO: GET \/api\/private 401 1 ms invalid_claims \(aud expected A, got B\)$/);
+  });
+
   it("passes other lines through pino-pretty on one line each, without pid or hostname", async () => {
     await startApi();
     expect(lines).toHaveLength(1);

@@ -43,9 +43,14 @@ export async function createPrettyLogStream(
       if (entry.msg === "incoming request" && entry.reqId !== undefined) {
         pending.set(entry.reqId, { method: entry.req?.method ?? "?", url: entry.req?.url ?? "?" });
       } else if (entry.msg === "request refused" && request) {
+        // What was expected and found (`detail`), and any other field, after the code.
         const details = Object.entries(entry)
           .filter(([field]) => !REFUSAL_FIELDS.has(field))
-          .map(([field, value]) => `${field}=${typeof value === "string" ? value : JSON.stringify(value)}`);
+          .map(([field, value]) =>
+            field === "detail" && typeof value === "string"
+              ? `(${value})`
+              : `${field}=${typeof value === "string" ? value : JSON.stringify(value)}`,
+          );
         request.refusal = [entry.code, ...details].filter(Boolean).join(" ");
       } else if (entry.msg === "request completed" && request && entry.reqId !== undefined) {
         pending.delete(entry.reqId);
