@@ -1,5 +1,5 @@
 import { afterEach, expect, it, vi } from "vitest";
-import { startTestIssuer } from "./helpers";
+import { startEmbeddedIssuer } from "./helpers";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -10,7 +10,7 @@ it("says in one line of ours that sessions live in memory, instead of oidc-provi
   const consoleWarn = vi.spyOn(console, "warn");
   const logged: string[] = [];
   const log = (message: string) => logged.push(message);
-  const issuer = await startTestIssuer({ logger: { info: log, warn: log, error: log } });
+  const issuer = await startEmbeddedIssuer({ logger: { info: log, warn: log, error: log } });
   await issuer.close();
 
   expect(consoleWarn).not.toHaveBeenCalled();
