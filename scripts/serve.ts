@@ -211,7 +211,9 @@ if (issuer) {
     `  Machine client: client_id=${issuer.machineClient.clientId}  client_secret=${issuer.machineClient.clientSecret}`,
   );
 }
-console.log(`\n  curl -H "Authorization: Bearer $(${tokenEnv}pnpm --silent get-token)" ${apiUrl}/api/private`);
+console.log(
+  `\n  curl -H "Authorization: Bearer $(${tokenEnv}pnpm --silent get-token)" ${apiUrl}/api/private`,
+);
 console.log(`  ${tokenEnv}${callEnv}pnpm call`);
 console.log("\nPress Ctrl-C to stop.\n");
 
