@@ -7,6 +7,7 @@ describe("parseIssuerEnv", () => {
       ISSUER_PORT: 3020,
       API_AUDIENCE: "https://quickstarts/api",
       WEB_ORIGIN: ["http://localhost:3000"],
+      API_ORIGIN: ["http://localhost:3010"],
       ISSUER_DATA_DIR: DEFAULT_DATA_DIR,
       ALLOW_DEV_ISSUER_IN_PRODUCTION: false,
       NODE_ENV: undefined,
@@ -14,12 +15,14 @@ describe("parseIssuerEnv", () => {
     expect(DEFAULT_DATA_DIR).toMatch(/\.data[/\\]issuer$/);
   });
 
-  it("reads a list of web origins, dropping trailing slashes; empty values count as unset", () => {
+  it("reads lists of origins, dropping trailing slashes; empty values count as unset", () => {
     const env = parseIssuerEnv({
       WEB_ORIGIN: "http://localhost:3000/, http://127.0.0.1:5173",
+      API_ORIGIN: "https://api.example.com/",
       ISSUER_PORT: "",
     });
     expect(env.WEB_ORIGIN).toEqual(["http://localhost:3000", "http://127.0.0.1:5173"]);
+    expect(env.API_ORIGIN).toEqual(["https://api.example.com"]);
     expect(env.ISSUER_PORT).toBe(3020);
   });
 
@@ -28,6 +31,8 @@ describe("parseIssuerEnv", () => {
     [{ ISSUER_PORT: "70000" }, /ISSUER_PORT/],
     [{ API_AUDIENCE: "not a url" }, /API_AUDIENCE must be an absolute URI/],
     [{ WEB_ORIGIN: "http://localhost:3000/app" }, /WEB_ORIGIN must be a comma-separated list of origins/],
+    [{ API_ORIGIN: "http://localhost:3010/docs" }, /API_ORIGIN must be a comma-separated list of origins/],
+    [{ API_ORIGIN: "*" }, /API_ORIGIN must be a comma-separated list of origins/],
     [{ ALLOW_DEV_ISSUER_IN_PRODUCTION: "yes" }, /ALLOW_DEV_ISSUER_IN_PRODUCTION must be "true" or "false"/],
   ])("refuses %o with one line naming the variable", (source, message) => {
     expect(() => parseIssuerEnv(source)).toThrow(IssuerEnvError);

@@ -9,6 +9,20 @@ const originSchema = z.string().refine((value) => URL.parse(value)?.origin === v
 });
 const PORT_MESSAGE = "must be a port number (0-65535)";
 
+/** A comma-separated list of origins (trailing slashes dropped), `fallback` when unset. */
+const originList = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value) =>
+      value
+        .split(",")
+        .map((origin) => origin.trim())
+        .filter(Boolean)
+        .map((origin) => origin.replace(/\/$/, "")),
+    )
+    .pipe(z.array(originSchema).min(1, "must name at least one origin"));
+
 const issuerEnvSchema = z.object({
   ISSUER_PORT: z.coerce
     .number({ message: PORT_MESSAGE })
@@ -19,17 +33,8 @@ const issuerEnvSchema = z.object({
   API_AUDIENCE: z
     .url({ message: "must be an absolute URI such as https://quickstarts/api" })
     .default("https://quickstarts/api"),
-  WEB_ORIGIN: z
-    .string()
-    .default("http://localhost:3000")
-    .transform((value) =>
-      value
-        .split(",")
-        .map((origin) => origin.trim())
-        .filter(Boolean)
-        .map((origin) => origin.replace(/\/$/, "")),
-    )
-    .pipe(z.array(originSchema).min(1, "must name at least one origin")),
+  WEB_ORIGIN: originList("http://localhost:3000"),
+  API_ORIGIN: originList("http://localhost:3010"),
   ISSUER_DATA_DIR: z.string().min(1).default(DEFAULT_DATA_DIR),
   ALLOW_DEV_ISSUER_IN_PRODUCTION: z
     .enum(["true", "false"], { message: 'must be "true" or "false"' })

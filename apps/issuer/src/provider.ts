@@ -30,6 +30,11 @@ export interface ProviderOptions {
   audience: string;
   /** Origins of the web app: its redirect URIs are `<origin>/`, and it may call the token endpoint. */
   webOrigins: readonly string[];
+  /**
+   * Origins of the API's interactive docs (`/docs`): the machine client may call the token endpoint
+   * from them, for the docs' client-credentials flow.
+   */
+  apiOrigins: readonly string[];
   secrets: IssuerSecrets;
 }
 
@@ -37,7 +42,13 @@ export interface ProviderOptions {
  * Configures oidc-provider as a small Auth0-like development issuer: RS256 JWT access tokens for one
  * API, a demo machine client (client credentials) and the SPA's public client (code + PKCE).
  */
-export function createProvider({ issuer, audience, webOrigins, secrets }: ProviderOptions): Provider {
+export function createProvider({
+  issuer,
+  audience,
+  webOrigins,
+  apiOrigins,
+  secrets,
+}: ProviderOptions): Provider {
   const appUris = webOrigins.map((origin) => `${origin}/`);
   // The logout form ends up at the web app; the other pages have no form.
   const logoutPageHeaders = pageSecurityHeaders(webOrigins);
@@ -85,8 +96,12 @@ export function createProvider({ issuer, audience, webOrigins, secrets }: Provid
     // The SPA renews with rotating refresh tokens (no third-party-cookie iframe); without
     // offline_access they end with the sign-in session.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed("refresh_token"),
+    // Browsers may call the token endpoint only as the SPA from its origins, or as the machine
+    // client from the API's docs page (whose user typed the secret in); any other pair is refused.
     clientBasedCORS: (_ctx, origin, client) =>
-      client.clientAuthMethod === "none" && webOrigins.includes(origin),
+      client.clientAuthMethod === "none"
+        ? webOrigins.includes(origin)
+        : client.clientId === secrets.machineClient.clientId && apiOrigins.includes(origin),
     ttl: {
       AccessToken: HOUR,
       ClientCredentials: HOUR,

@@ -21,6 +21,7 @@ const issuer = await startIssuer({
   host: "localhost",
   audience: env.API_AUDIENCE,
   webOrigins: env.WEB_ORIGIN,
+  apiOrigins: env.API_ORIGIN,
   dataDir: env.ISSUER_DATA_DIR,
 }).catch((error: unknown) => fail((error as Error).message));
 

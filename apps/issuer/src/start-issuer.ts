@@ -24,6 +24,11 @@ export interface StartIssuerOptions {
   audience?: string;
   /** Origins of the web app. Default `["http://localhost:3000"]`. */
   webOrigins?: string[];
+  /**
+   * Origins of the API's docs page, from which the machine client may get a token in a browser.
+   * Default none.
+   */
+  apiOrigins?: string[];
   /** Where keys and secrets are kept across restarts (created if missing, files mode 0600). */
   dataDir: string;
   /** Default `console`. */
@@ -54,6 +59,7 @@ export async function startIssuer({
   host = "127.0.0.1",
   audience = "https://quickstarts/api",
   webOrigins = ["http://localhost:3000"],
+  apiOrigins = [],
   dataDir,
   logger = console,
 }: StartIssuerOptions): Promise<RunningIssuer> {
@@ -93,7 +99,7 @@ export async function startIssuer({
   }
 
   const url = `http://localhost:${actualPort}/`;
-  const provider = createProvider({ issuer: url, audience, webOrigins, secrets });
+  const provider = createProvider({ issuer: url, audience, webOrigins, apiOrigins, secrets });
   provider.use(tokenRequestAudience(ROUTES.token, { defaultScope: API_SCOPES.join(" ") }));
   provider.use(authorizationAudience(ROUTES.authorization));
   provider.use(interactionRoutes({ provider, webOrigins, limiter: new LoginLimiter(), logger }));

@@ -1,6 +1,13 @@
 import { decodeProtectedHeader } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AUDIENCE, postToken, startEmbeddedIssuer, verifyAccessToken } from "./helpers";
+import {
+  API_ORIGIN,
+  AUDIENCE,
+  postToken,
+  startEmbeddedIssuer,
+  verifyAccessToken,
+  WEB_ORIGIN,
+} from "./helpers";
 
 let issuer: Awaited<ReturnType<typeof startEmbeddedIssuer>>;
 beforeAll(async () => {
@@ -115,6 +122,37 @@ describe("client_credentials at /oauth/token", () => {
       body: "[]",
     });
     expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: "invalid_request" });
+  });
+
+  it("lets the API's docs page, and no other origin, get a token for the machine client (CORS)", async () => {
+    const tokenFrom = (origin: string) =>
+      postToken(issuer, { grant_type: "client_credentials", ...credentials() }, { origin });
+    const allowed = await tokenFrom(API_ORIGIN);
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get("access-control-allow-origin")).toBe(API_ORIGIN);
+    const { access_token } = (await allowed.json()) as { access_token: string };
+    expect((await verifyAccessToken(issuer, access_token)).payload.client_id).toBe("quickstart-m2m");
+
+    // The SPA's origin is for the SPA's public client only; any other origin for no client.
+    for (const origin of [WEB_ORIGIN, "http://evil.example", "null"]) {
+      const refused = await tokenFrom(origin);
+      expect(refused.status).toBe(400);
+      expect(refused.headers.get("access-control-allow-origin")).toBeNull();
+      expect(await refused.json()).toMatchObject({
+        error: "invalid_request",
+        error_description: `origin ${origin} not allowed for client: quickstart-m2m`,
+      });
+    }
+  });
+
+  it("keeps the API's origin closed to the SPA's public client", async () => {
+    const response = await postToken(
+      issuer,
+      { grant_type: "refresh_token", client_id: "quickstart-spa", refresh_token: "unknown" },
+      { origin: API_ORIGIN },
+    );
+    expect(response.headers.get("access-control-allow-origin")).toBeNull();
     expect(await response.json()).toMatchObject({ error: "invalid_request" });
   });
 

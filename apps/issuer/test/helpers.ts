@@ -8,6 +8,8 @@ import { type RunningIssuer, type StartIssuerOptions, startIssuer } from "../src
 export const AUDIENCE = "https://quickstarts/api";
 export const WEB_ORIGIN = "http://localhost:3000";
 export const REDIRECT_URI = `${WEB_ORIGIN}/`;
+/** Where the API's docs page would be: the machine client may get tokens from it in a browser. */
+export const API_ORIGIN = "http://localhost:3010";
 
 const silent = { info() {}, warn() {}, error() {} };
 
@@ -28,6 +30,7 @@ export async function startEmbeddedIssuer(options: Partial<StartIssuerOptions> =
     host: "127.0.0.1",
     audience: AUDIENCE,
     webOrigins: [WEB_ORIGIN],
+    apiOrigins: [API_ORIGIN],
     dataDir: options.dataDir ?? (temp?.dataDir as string),
     logger: silent,
     ...options,
