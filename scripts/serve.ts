@@ -45,12 +45,13 @@ if (embedded) {
 
 // 1. The ports. A taken one moves to the next free port when everything that names it follows:
 //    the web app's URL is a redirect URI registered at the issuer, so it moves only with the
-//    embedded issuer and no WEB_ORIGIN of yours; the API's only with no API_URL of yours.
+//    embedded issuer and no WEB_ORIGIN of yours; the API's only with no API_URL (nor, with the
+//    embedded issuer, API_ORIGIN) of yours.
 const requests: PortRequest[] = [
   {
     service: "API",
     wanted: portFrom("PORT", DEFAULT_API_PORT),
-    movable: !env.API_URL,
+    movable: !env.API_URL && !(embedded && env.API_ORIGIN),
     fix: "set PORT to a free port (and API_URL, where the web app and `pnpm call` find the API)",
   },
   {
@@ -92,6 +93,8 @@ if (issuerSettings) {
     audience: issuerSettings.API_AUDIENCE,
     // Your WEB_ORIGIN, else the web app's origin on the port chosen above.
     webOrigins: env.WEB_ORIGIN ? issuerSettings.WEB_ORIGIN : [webOrigin],
+    // Your API_ORIGIN, else the API's: its /docs page may get the machine client's tokens.
+    apiOrigins: env.API_ORIGIN ? issuerSettings.API_ORIGIN : [originOf(apiUrl)],
     dataDir: issuerSettings.ISSUER_DATA_DIR,
     logger: issuerLog,
   }).catch((error: unknown) => fail((error as Error).message));
@@ -201,6 +204,7 @@ const callEnv = !env.API_URL && apiPort !== DEFAULT_API_PORT ? `PORT=${apiPort} 
 const rows: [string, string][] = [
   ["Web app", `${webOrigin}/`],
   ["API", `${apiUrl}/api/public  (REST; tRPC at ${apiUrl}/trpc)`],
+  ["API docs", `${apiUrl}/docs  (Swagger UI: Authorize, then Try it out)`],
   ["Issuer", `${issuerUrl}${issuer ? "  (embedded development issuer)" : ""}`],
 ];
 console.log(`\nReady${dev ? " (watch mode)" : ""}:\n`);
@@ -216,6 +220,13 @@ console.log(
 );
 console.log(`  ${tokenEnv}${callEnv}pnpm call`);
 console.log("\nPress Ctrl-C to stop.\n");
+
+function originOf(url: string): string {
+  const origin = URL.parse(url)?.origin;
+  if (!origin || origin === "null")
+    fail(`API_URL must be a URL such as http://localhost:3010, got "${url}".`);
+  return origin;
+}
 
 function portFrom(variable: string, fallback: number): number {
   const value = env[variable];

@@ -12,5 +12,8 @@ export default async function globalSetup() {
   // Workers inherit the environment globalSetup leaves behind.
   process.env.E2E_WEB_URL = stack.webUrl;
   process.env.E2E_API_URL = stack.apiUrl;
+  process.env.E2E_ISSUER_URL = stack.issuerUrl;
+  process.env.E2E_MACHINE_CLIENT_ID = stack.machineClient.clientId;
+  process.env.E2E_MACHINE_CLIENT_SECRET = stack.machineClient.clientSecret;
   return stack.stop;
 }

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, type Page, test } from "@playwright/test";
 import { MESSAGES } from "@quickstart/api";
+import { readMachineClient } from "@quickstart/issuer";
 import { ALL_CALLS, expectResult, runAllCalls, submitLogin } from "./spa-page";
 
 // `pnpm serve` (what `npm start` runs after installing) as a user starts it, with ports of its own
@@ -82,6 +83,7 @@ test.beforeAll(async () => {
   for (const name of [
     "API_URL",
     "WEB_ORIGIN",
+    "API_ORIGIN",
     "AUTH_ISSUER",
     "AUTHOK_DOMAIN",
     "LOG_FORMAT",
@@ -157,6 +159,26 @@ test("`pnpm call` reaches the moved API with the variables the summary printed",
   });
   expect(call.stdout).toContain(`privateScoped: 200 {"message":"${MESSAGES.privateScoped}"}`);
   expect(call.stdout).toContain("private (no token): 401 authorization_header_missing");
+});
+
+test("the issuer lets the moved API's docs page, and not the web app, get the machine client's token", async () => {
+  const client = await readMachineClient(dataDir);
+  const tokenFrom = (origin: string) =>
+    fetch(`${urls.issuer}/oauth/token`, {
+      method: "POST",
+      headers: { origin },
+      body: new URLSearchParams({
+        grant_type: "client_credentials",
+        client_id: client?.clientId ?? "",
+        client_secret: client?.clientSecret ?? "",
+      }),
+    });
+  const fromDocs = await tokenFrom(urls.api);
+  expect(fromDocs.status).toBe(200);
+  expect(fromDocs.headers.get("access-control-allow-origin")).toBe(urls.api);
+  const fromWeb = await tokenFrom(urls.web);
+  expect(fromWeb.status).toBe(400);
+  expect(fromWeb.headers.get("access-control-allow-origin")).toBeNull();
 });
 
 test("each API request is one readable line, refusals with their code", async ({ request }) => {

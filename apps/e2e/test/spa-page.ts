@@ -4,6 +4,12 @@ import { expect, type Page } from "@playwright/test";
 /** Set by global-setup.ts: where the stack listens in this run. */
 export const WEB_URL = process.env.E2E_WEB_URL as string;
 export const API_URL = process.env.E2E_API_URL as string;
+export const ISSUER_URL = process.env.E2E_ISSUER_URL as string;
+/** The embedded issuer's machine client (a throw-away secret made for this run). */
+export const MACHINE_CLIENT = {
+  clientId: process.env.E2E_MACHINE_CLIENT_ID as string,
+  clientSecret: process.env.E2E_MACHINE_CLIENT_SECRET as string,
+};
 
 const ARTIFACTS = new URL("../artifacts/", import.meta.url).pathname;
 

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildApp } from "@quickstart/api";
 import { createAccessTokenVerifier } from "@quickstart/auth";
-import { startIssuer, WEB_CLIENT_ID } from "@quickstart/issuer";
+import { type ClientCredentials, startIssuer, WEB_CLIENT_ID } from "@quickstart/issuer";
 import { findFreePort } from "./free-port";
 
 const WEB_DIR = fileURLToPath(new URL("../../web/", import.meta.url));
@@ -17,6 +17,8 @@ export interface Stack {
   webUrl: string;
   apiUrl: string;
   issuerUrl: string;
+  /** The issuer's machine client, which the API's docs page may use from `apiUrl`. */
+  machineClient: ClientCredentials;
   stop: () => Promise<void>;
 }
 
@@ -36,15 +38,19 @@ export async function startStack(log: (line: string) => void = console.log): Pro
     const tempDir = await mkdtemp(join(tmpdir(), "quickstart-e2e-"));
     cleanups.push(() => rm(tempDir, { recursive: true, force: true }));
 
-    // The SPA's origin must be known before the issuer starts (its redirect URI).
+    // The SPA's origin (its redirect URI) and the API's (its docs page may get tokens) must be
+    // known before the issuer starts.
     const webPort = await findFreePort();
     const webUrl = `http://localhost:${webPort}`;
+    const apiPort = await findFreePort();
+    const apiUrl = `http://localhost:${apiPort}`;
 
     const issuer = await startIssuer({
       port: 0,
       host: "127.0.0.1",
       audience: AUDIENCE,
       webOrigins: [webUrl],
+      apiOrigins: [apiUrl],
       dataDir: join(tempDir, "issuer"),
       logger: { info: () => {}, warn: log, error: log },
     });
@@ -55,8 +61,7 @@ export async function startStack(log: (line: string) => void = console.log): Pro
       corsOrigins: "*",
     });
     cleanups.push(() => api.close());
-    const { port: apiPort } = new URL(await api.listen({ host: "127.0.0.1", port: 0 }));
-    const apiUrl = `http://localhost:${apiPort}`;
+    await api.listen({ host: "127.0.0.1", port: apiPort });
 
     const env = {
       ...process.env,
@@ -91,7 +96,7 @@ export async function startStack(log: (line: string) => void = console.log): Pro
     cleanups.push(() => stopProcess(preview));
     await waitForHttp(`${webUrl}/`, preview);
 
-    return { webUrl, apiUrl, issuerUrl: issuer.url, stop };
+    return { webUrl, apiUrl, issuerUrl: issuer.url, machineClient: issuer.machineClient, stop };
   } catch (error) {
     await stop();
     throw error;
