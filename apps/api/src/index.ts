@@ -1,4 +1,5 @@
 export { type AppOptions, buildApp } from "./app";
 export { MESSAGES } from "./messages";
-export type { AppRouter, RouterInputs, RouterOutputs } from "./root";
+export { type AppRouter, appRouter, type RouterInputs, type RouterOutputs } from "./root";
 export { SCOPES, type Scope } from "./scopes";
+export { type ContextInner, createCallerFactory, createContextInner } from "./trpc";
