@@ -4,8 +4,8 @@
  * Usage: `node peer.ts <issuer URL> <audience>`, listening on PORT and HOST (Node strips the types).
  */
 import cors from "cors";
-import express from "express";
-import { auth, requiredScopes } from "express-oauth2-jwt-bearer";
+import express, { type NextFunction, type Request, type Response } from "express";
+import { auth, requiredScopes, type UnauthorizedError } from "express-oauth2-jwt-bearer";
 
 const [issuerBaseURL, audience] = process.argv.slice(2);
 const checkJwt = auth({ issuerBaseURL, audience });
@@ -36,5 +36,12 @@ app.get("/api/private", checkJwt, (_request, response) => {
 });
 app.get("/api/private-scoped", checkJwt, requiredScopes("read:messages"), (_request, response) => {
   response.json({ message: "私有端点! 经过认证且拥有 read:messages scope 后可见." });
+});
+// As the library's README does: its errors carry their status and WWW-Authenticate header.
+app.use((error: UnauthorizedError, _request: Request, response: Response, _next: NextFunction) => {
+  response
+    .status(error.status ?? 500)
+    .set(error.headers ?? {})
+    .json({ description: error.message });
 });
 app.listen(Number(process.env.PORT), process.env.HOST ?? "127.0.0.1");
