@@ -228,7 +228,7 @@ async function main(): Promise<number> {
   return targets.every((target) => target.value <= target.limit) ? 0 : 1;
 }
 
-/** A token for the machine client, with the client credentials grant, as `pnpm token` gets one. */
+/** A token for the machine client, with the client credentials grant, as `pnpm get-token` gets one. */
 async function machineToken(): Promise<string> {
   const response = await fetch(new URL("oauth/token", issuer.url), {
     method: "POST",
