@@ -57,6 +57,7 @@ async function main(): Promise<number> {
   log(`${machine}; load average ${loadAtStart}`);
   execFileSync("pnpm", ["--filter", "@quickstart/api", "build"], { cwd: root, stdio: "inherit" });
 
+  // NODE_OPTIONS dropped: the servers run with their own start command's flags only.
   const env = { ...process.env, NODE_OPTIONS: undefined, AUTH_ISSUER: issuer.url, API_AUDIENCE: AUDIENCE };
   const startApi = (logLevel: string) =>
     startServer("pnpm", ["start:api"], {
