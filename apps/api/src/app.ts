@@ -4,6 +4,7 @@ import type { AccessTokenVerifier } from "@quickstart/auth";
 import type { TRPCRouterRecord } from "@trpc/server";
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
 import Fastify, { type FastifyServerOptions } from "fastify";
+import { healthRoutes } from "./health";
 import { createRestErrorHandler, findAuthError, logRefusal, refusal } from "./http-errors";
 import { openApi } from "./openapi";
 import { PROTECTED_RESOURCE_METADATA_PATH, registerProtectedResourceMetadata } from "./protected-resource";
@@ -25,6 +26,8 @@ export interface AppOptions {
   procedures?: TRPCRouterRecord;
   /** AUTH_CA_FILE, for the OpenAPI document's discovery request to the issuer. */
   issuerCaFile?: string | undefined;
+  /** True once shutdown has begun (see server.ts): `/readyz` then answers 503. */
+  draining?: () => boolean;
 }
 
 /**
@@ -39,8 +42,17 @@ export async function buildApp({
   publicUrl: configuredPublicUrl,
   procedures = appProcedures,
   issuerCaFile,
+  draining,
 }: AppOptions) {
-  const app = Fastify({ logger, routerOptions: { maxParamLength: 5000 } });
+  // X-Request-Id (set by the load balancer, see deploy/nginx) becomes the request id in the logs; on
+  // close, idle keep-alive connections are closed and requests arriving on busy ones get a 503.
+  const app = Fastify({
+    logger,
+    routerOptions: { maxParamLength: 5000 },
+    requestIdHeader: "x-request-id",
+    forceCloseConnections: "idle",
+    return503OnClosing: true,
+  });
 
   let publicUrl = configuredPublicUrl?.replace(/\/+$/, "") ?? "http://localhost";
   if (configuredPublicUrl === undefined) {
@@ -64,6 +76,7 @@ export async function buildApp({
   app.setNotFoundHandler((_request, reply) =>
     reply.status(404).send({ code: "not_found", description: "Not found" }),
   );
+  await app.register(healthRoutes, { verifier, draining });
 
   const appRouter = router(procedures);
   const createContext = createHttpContextFactory(verifier);

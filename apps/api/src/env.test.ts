@@ -35,6 +35,8 @@ describe("parseEnv", () => {
     [{ AUTH_JWKS_MAX_AGE_S: "1.5" }, /^AUTH_JWKS_MAX_AGE_S /],
     [{ AUTH_JWKS_MAX_AGE_S: "86401" }, /^AUTH_JWKS_MAX_AGE_S /],
     [{ AUTH_CA_FILE: "/no/such/ca.pem" }, /^AUTH_CA_FILE \/no\/such\/ca\.pem cannot be read \(ENOENT\)$/],
+    [{ SHUTDOWN_DELAY_MS: "5s" }, /^SHUTDOWN_DELAY_MS must be a number of milliseconds/],
+    [{ SHUTDOWN_TIMEOUT_MS: "-1" }, /^SHUTDOWN_TIMEOUT_MS must be 0 or more/],
     [{ API_PUBLIC_URL: "api.example.com" }, /^API_PUBLIC_URL must be a URL/],
     [{ API_PUBLIC_URL: "ftp://api.example.com" }, /^API_PUBLIC_URL must use http: or https:/],
     [{ API_PUBLIC_URL: "https://api.example.com/?x=1" }, /^API_PUBLIC_URL must not have a query/],
@@ -52,6 +54,8 @@ describe("parseEnv", () => {
         HOST: "localhost",
         CORS_ORIGINS: "*",
         LOG_LEVEL: "info",
+        SHUTDOWN_DELAY_MS: 0,
+        SHUTDOWN_TIMEOUT_MS: 10_000,
         AUTH_ALGORITHMS: ["RS256"],
       },
     });

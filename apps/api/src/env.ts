@@ -25,6 +25,12 @@ const optionalNumber = (option: z.ZodDefault<z.ZodNumber>) =>
 
 const verifierOptions = verifierConfigSchema.shape;
 
+const milliseconds = z.coerce
+  .number({ message: "must be a number of milliseconds" })
+  .int("must be a whole number of milliseconds")
+  .min(0, "must be 0 or more milliseconds")
+  .max(600_000, "must be at most 600000 milliseconds (10 minutes)");
+
 const envSchema = z
   .object({
     // --- Which issuer the API trusts and how its tokens are verified (packages/auth's options) ---
@@ -106,6 +112,10 @@ const envSchema = z
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /** `json` (one object per line, for machines) or `pretty` (one readable line per request; `npm start` sets it). */
     LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
+    /** After SIGTERM, how long to keep serving (with `/readyz` at 503) so load balancers stop routing here. */
+    SHUTDOWN_DELAY_MS: milliseconds.default(0),
+    /** Then how long requests in flight may take before they are abandoned and the process exits 1. */
+    SHUTDOWN_TIMEOUT_MS: milliseconds.default(10_000),
   })
   // Also when other variables are wrong, so one run names every missing one.
   .superRefine(requireIssuerVariable, { when: () => true });

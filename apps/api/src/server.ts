@@ -1,4 +1,7 @@
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
 import { createAccessTokenVerifier } from "@quickstart/auth";
+import closeWithGrace from "close-with-grace";
 import { buildApp } from "./app";
 import { readEnv, verifierConfigFromEnv } from "./env";
 import { createPrettyLogStream } from "./pretty-log";
@@ -6,6 +9,7 @@ import { createPrettyLogStream } from "./pretty-log";
 const startedAt = performance.now();
 const env = readEnv();
 const config = verifierConfigFromEnv(env);
+let draining = false;
 const app = await buildApp({
   verifier: createAccessTokenVerifier(config, {
     // The verifier logs key-set fetches through the same structured logger as requests.
@@ -21,6 +25,7 @@ const app = await buildApp({
     level: env.LOG_LEVEL,
     ...(env.LOG_FORMAT === "pretty" ? { stream: await createPrettyLogStream() } : {}),
   },
+  draining: () => draining,
 });
 
 try {
@@ -39,13 +44,72 @@ app.log.info(
   "API ready",
 );
 
-// `on`, not `once`: Ctrl-C reaches us both from the terminal and forwarded by pnpm, and a second
-// signal must not kill the process while it closes (pnpm would report "Command failed").
-let closing = false;
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    if (closing) return;
-    closing = true;
-    void app.close().then(() => process.exit(0));
+const inFlight = trackRequestsInFlight(app.server);
+const { SHUTDOWN_DELAY_MS: delayMs, SHUTDOWN_TIMEOUT_MS: timeoutMs } = env;
+
+// SIGTERM or SIGINT: /readyz turns 503 at once, requests are served for SHUTDOWN_DELAY_MS more (so
+// load balancers stop routing here), then Fastify stops accepting, finishes what is in flight and
+// closes idle keep-alive connections. Past SHUTDOWN_TIMEOUT_MS, what is left is logged and abandoned.
+const shutdown = closeWithGrace(
+  {
+    // SIGINT is handled below.
+    skip: ["SIGINT"],
+    delay: delayMs + timeoutMs,
+    logger: { error: (message: unknown) => app.log.error(message) },
+    onTimeout: () => {
+      app.log.error(
+        { abandoned: inFlight.describe() },
+        `Shutdown timed out after SHUTDOWN_TIMEOUT_MS=${timeoutMs}: abandoning ${inFlight.size()} request(s) in flight`,
+      );
+    },
+  },
+  async ({ signal, err, manual }) => {
+    if (err) app.log.error({ err }, "Unexpected error: shutting down");
+    draining = true;
+    inFlight.closeConnectionsAfterAnswers();
+    app.log.info(
+      { signal: manual ? "SIGINT" : signal, delayMs, timeoutMs },
+      "Shutting down: /readyz answers 503",
+    );
+    await sleep(delayMs);
+    await app.close();
+    app.log.info("Shut down: every request answered");
+  },
+);
+// Ctrl-C reaches us twice, from the terminal and forwarded by pnpm: the first starts the same
+// shutdown, and a repeat must not kill it (close-with-grace exits 1 on a second signal).
+process.on("SIGINT", () => {
+  if (!draining) shutdown.close();
+});
+
+/**
+ * The requests in flight, for two jobs: once draining, their answers (and every later one) close
+ * the connection, which Node's `server.close()` would otherwise leave open once they turn idle; and
+ * on timeout, the method, URL, request id and age of each one abandoned.
+ */
+function trackRequestsInFlight(server: Server) {
+  const requests = new Map<IncomingMessage, { response: ServerResponse; startedAt: number }>();
+  let closeConnections = false;
+  const closeAfterAnswer = (response: ServerResponse) => {
+    if (!response.headersSent) response.setHeader("connection", "close");
+  };
+  server.on("request", (request: IncomingMessage, response: ServerResponse) => {
+    requests.set(request, { response, startedAt: performance.now() });
+    response.once("close", () => requests.delete(request));
+    if (closeConnections) closeAfterAnswer(response);
   });
+  return {
+    closeConnectionsAfterAnswers() {
+      closeConnections = true;
+      for (const { response } of requests.values()) closeAfterAnswer(response);
+    },
+    size: () => requests.size,
+    describe: () =>
+      [...requests].map(([request, { startedAt }]) => ({
+        method: request.method,
+        url: request.url,
+        requestId: request.headers["x-request-id"],
+        ageMs: Math.round(performance.now() - startedAt),
+      })),
+  };
 }

@@ -1,0 +1,50 @@
+import type { AccessTokenVerifier } from "@quickstart/auth";
+import type { FastifyPluginAsync } from "fastify";
+
+export interface HealthOptions {
+  /** The verifier, whose `keysStatus()` `/readyz` reports (and never fails on). */
+  verifier: Pick<AccessTokenVerifier, "keysStatus">;
+  /** True once shutdown has begun: `/readyz` then answers 503 so load balancers stop routing here. */
+  draining?: (() => boolean) | undefined;
+}
+
+const statusSchema = (values: string[]) => ({
+  type: "object",
+  properties: { status: { type: "string", enum: values } },
+  required: ["status"],
+});
+
+/**
+ * `GET /healthz` (liveness: the process answers) and `GET /readyz` (readiness: 503 once draining).
+ * Neither needs a token or depends on the issuer, and neither is logged at info: probes hit them
+ * every few seconds.
+ */
+export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { verifier, draining }) => {
+  app.get(
+    "/healthz",
+    { logLevel: "warn", schema: { response: { 200: statusSchema(["ok"]) } } },
+    async () => ({ status: "ok" }),
+  );
+  app.get(
+    "/readyz",
+    {
+      logLevel: "warn",
+      schema: {
+        response: {
+          200: {
+            ...statusSchema(["ready"]),
+            properties: {
+              status: { type: "string", enum: ["ready"] },
+              keys: { type: "string", enum: ["loaded", "not_loaded", "stale"] },
+            },
+          },
+          503: statusSchema(["draining"]),
+        },
+      },
+    },
+    async (_request, reply) => {
+      if (draining?.()) return reply.status(503).send({ status: "draining" });
+      return { status: "ready", keys: verifier.keysStatus() };
+    },
+  );
+};

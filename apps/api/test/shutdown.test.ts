@@ -1,0 +1,164 @@
+/**
+ * Graceful shutdown of the production bundle, as its own process: SIGTERM turns /readyz to 503 at
+ * once while requests are still served for SHUTDOWN_DELAY_MS, a request in flight is answered
+ * before the process exits 0, and one that outlasts SHUTDOWN_TIMEOUT_MS is logged and abandoned
+ * with exit code 1. The request in flight is a real one: a protected call waiting for a slow issuer.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { startTestIssuer, type TestIssuer } from "@quickstart/auth/testing";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+
+const apiDir = join(import.meta.dirname, "..");
+const bundle = join(apiDir, "dist", `server.shutdown-test-${process.pid}.js`);
+
+let issuer: TestIssuer;
+const started: ChildProcess[] = [];
+
+beforeAll(() => {
+  execFileSync(process.execPath, ["build.mjs", bundle], { cwd: apiDir, stdio: "pipe" });
+});
+afterEach(async () => {
+  for (const child of started.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGKILL");
+      await exited;
+    }
+  }
+  await issuer?.close();
+});
+afterAll(() => {
+  for (const file of [bundle, `${bundle}.map`]) rmSync(file, { force: true });
+});
+
+interface RunningApi {
+  baseUrl: string;
+  /** Every JSON line logged so far. */
+  logs: Array<Record<string, unknown>>;
+  exitCode: Promise<number | null>;
+  process: ChildProcess;
+}
+
+async function startApi(env: Record<string, string>): Promise<RunningApi> {
+  issuer = await startTestIssuer();
+  const child = spawn(process.execPath, [bundle], {
+    cwd: apiDir,
+    env: {
+      PATH: process.env.PATH,
+      AUTH_ISSUER: issuer.issuer,
+      API_AUDIENCE: issuer.audience,
+      HOST: "127.0.0.1",
+      PORT: "0",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  started.push(child);
+  const logs: Array<Record<string, unknown>> = [];
+  let output = "";
+  const exitCode = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    child.stdout?.setEncoding("utf8");
+    child.stdout?.on("data", (chunk: string) => {
+      output += chunk;
+      const lines = output.split("\n");
+      output = lines.pop() ?? "";
+      for (const line of lines) {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        logs.push(entry);
+        const address = /^Server listening at (http:\/\/127\.0\.0\.1:\d+)$/.exec(String(entry.msg))?.[1];
+        if (address) resolve(address);
+      }
+    });
+    child.stderr?.on("data", (chunk: Buffer) => {
+      output += chunk;
+    });
+    void exitCode.then((code) => reject(new Error(`the API exited with ${code}: ${output}`)));
+  });
+  return { baseUrl, logs, exitCode, process: child };
+}
+
+/** Resolves once the API has logged the arrival of a request for `url`. */
+const arrived = (api: RunningApi, url: string) =>
+  expect
+    .poll(() => api.logs.some((entry) => (entry.req as { url?: string } | undefined)?.url === url))
+    .toBe(true);
+
+const statusOf = async (url: string, init?: RequestInit) => (await fetch(url, init)).status;
+
+describe("graceful shutdown of the built API", () => {
+  it("answers /healthz and /readyz without a token, and does not log them at info", async () => {
+    const api = await startApi({ LOG_LEVEL: "info" });
+    const health = await fetch(`${api.baseUrl}/healthz`);
+    expect([health.status, await health.json()]).toEqual([200, { status: "ok" }]);
+    const ready = await fetch(`${api.baseUrl}/readyz`);
+    expect([ready.status, await ready.json()]).toEqual([200, { status: "ready", keys: "not_loaded" }]);
+    // A request that is logged, so we know the log has caught up with the two above.
+    expect(await statusOf(`${api.baseUrl}/api/public`)).toBe(200);
+    await expect.poll(() => api.logs.some((entry) => entry.msg === "request completed")).toBe(true);
+    const urls = api.logs.map((entry) => (entry.req as { url?: string } | undefined)?.url);
+    expect(urls).toContain("/api/public");
+    expect(urls).not.toContain("/healthz");
+    expect(urls).not.toContain("/readyz");
+  });
+
+  it("drains on SIGTERM: /readyz 503 at once, serves through the delay, finishes in-flight work, exits 0", {
+    timeout: 15_000,
+  }, async () => {
+    const api = await startApi({ SHUTDOWN_DELAY_MS: "1500", SHUTDOWN_TIMEOUT_MS: "5000" });
+    const token = await issuer.sign();
+    // The first protected call fetches the issuer's keys: slow, so it is still in flight at SIGTERM.
+    issuer.delayMs = 1000;
+    const inFlight = fetch(`${api.baseUrl}/api/private`, { headers: { authorization: `Bearer ${token}` } });
+    await arrived(api, "/api/private");
+
+    const signalledAt = performance.now();
+    api.process.kill("SIGTERM");
+    await expect.poll(() => statusOf(`${api.baseUrl}/readyz`), { interval: 20 }).toBe(503);
+    expect(performance.now() - signalledAt).toBeLessThan(500);
+    const readyz = await fetch(`${api.baseUrl}/readyz`);
+    expect(await readyz.json()).toEqual({ status: "draining" });
+    // Still serving, for the load balancer that has not noticed yet.
+    expect(await statusOf(`${api.baseUrl}/api/public`)).toBe(200);
+
+    expect((await inFlight).status).toBe(200);
+    expect(await api.exitCode).toBe(0);
+    // Not before the delay was over.
+    expect(performance.now() - signalledAt).toBeGreaterThanOrEqual(1500);
+    expect(api.logs.map((entry) => entry.msg)).toContain("Shut down: every request answered");
+  });
+
+  it("drains on Ctrl-C delivered twice (from the terminal and forwarded by pnpm), and exits 0", async () => {
+    const api = await startApi({ SHUTDOWN_DELAY_MS: "500", SHUTDOWN_TIMEOUT_MS: "5000" });
+    api.process.kill("SIGINT");
+    api.process.kill("SIGINT");
+    await expect.poll(() => statusOf(`${api.baseUrl}/readyz`), { interval: 20 }).toBe(503);
+    expect(await api.exitCode).toBe(0);
+    expect(api.logs.find((entry) => String(entry.msg).startsWith("Shutting down"))).toMatchObject({
+      signal: "SIGINT",
+    });
+  });
+
+  it("abandons what outlasts SHUTDOWN_TIMEOUT_MS, logs it and exits 1", async () => {
+    const api = await startApi({ SHUTDOWN_DELAY_MS: "0", SHUTDOWN_TIMEOUT_MS: "500" });
+    const token = await issuer.sign();
+    issuer.delayMs = 4000;
+    const inFlight = fetch(`${api.baseUrl}/api/private`, {
+      headers: { authorization: `Bearer ${token}`, "x-request-id": "slow-one" },
+    }).catch((error: unknown) => error);
+    await arrived(api, "/api/private");
+
+    const signalledAt = performance.now();
+    api.process.kill("SIGTERM");
+    expect(await api.exitCode).toBe(1);
+    expect(performance.now() - signalledAt).toBeLessThan(3000);
+    expect(await inFlight).toBeInstanceOf(Error);
+    const timedOut = api.logs.find((entry) => String(entry.msg).startsWith("Shutdown timed out"));
+    expect(timedOut).toMatchObject({
+      level: 50,
+      abandoned: [{ method: "GET", url: "/api/private", requestId: "slow-one" }],
+    });
+  });
+});
