@@ -5,6 +5,7 @@ describe("parseIssuerEnv", () => {
   it("has defaults for everything", () => {
     expect(parseIssuerEnv({})).toEqual({
       ISSUER_PORT: 3020,
+      ISSUER_HOST: "localhost",
       API_AUDIENCE: "https://quickstarts/api",
       WEB_ORIGIN: ["http://localhost:3000"],
       API_ORIGIN: ["http://localhost:3010"],

@@ -30,6 +30,8 @@ const issuerEnvSchema = z.object({
     .min(0, PORT_MESSAGE)
     .max(65535, PORT_MESSAGE)
     .default(3020),
+  /** `localhost` listens on 127.0.0.1 and ::1; `0.0.0.0` in a container. Tokens still name `http://localhost:<port>/`. */
+  ISSUER_HOST: z.string().min(1).default("localhost"),
   API_AUDIENCE: z
     .url({ message: "must be an absolute URI such as https://quickstarts/api" })
     .default("https://quickstarts/api"),

@@ -18,7 +18,7 @@ if (refusal) fail(refusal);
 
 const issuer = await startIssuer({
   port: env.ISSUER_PORT,
-  host: "localhost",
+  host: env.ISSUER_HOST,
   audience: env.API_AUDIENCE,
   webOrigins: env.WEB_ORIGIN,
   apiOrigins: env.API_ORIGIN,

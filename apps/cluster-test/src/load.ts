@@ -1,0 +1,34 @@
+import autocannon, { type AutocannonOptions, type AutocannonResult } from "autocannon";
+
+export interface LoadResult extends AutocannonResult {
+  /** Socket errors (resets, timeouts) before `stop()`: stopping destroys the requests in flight. */
+  socketErrors: string[];
+}
+
+export interface Load {
+  /** Resolves when the load ends (its duration or amount is reached, or `stop()`). */
+  result: Promise<LoadResult>;
+  stop(): void;
+}
+
+/** Starts autocannon against `options.url`; `stop()` ends it early (for "until the restarts are done"). */
+export function startLoad(options: AutocannonOptions): Load {
+  const socketErrors: string[] = [];
+  let stopped = false;
+  let instance: ReturnType<typeof autocannon> | undefined;
+  const result = new Promise<LoadResult>((resolve, reject) => {
+    instance = autocannon(options, (error, outcome) =>
+      error ? reject(error) : resolve({ ...outcome, socketErrors }),
+    );
+    instance.on("reqError", (error: Error) => {
+      if (!stopped) socketErrors.push(error.message);
+    });
+  });
+  return {
+    result,
+    stop() {
+      stopped = true;
+      instance?.stop();
+    },
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * Debian's nginx running the repository's deploy/nginx configuration on loopback: the template
+ * rendered as nginx's official image renders it, around a main config that keeps every file nginx
+ * writes (pid, logs, temp bodies) in a folder of the test's own.
+ */
+import { statSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { type ManagedProcess, startProcess } from "./processes";
+import { waitForStatus } from "./wait";
+
+const NGINX_CANDIDATES = ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"];
+
+/**
+ * What nginx's image does with /etc/nginx/templates/*.template (envsubst of the variables that are
+ * set): each `${NAME}` with a value in `variables` is replaced, nginx's own `$variables` are not.
+ * A line naming `${API_UPSTREAM}` is repeated for each address in `upstreams`, as compose's DNS
+ * answer for the `api` service gives nginx one server per replica.
+ */
+export function renderTemplate(
+  template: string,
+  variables: Record<string, string>,
+  upstreams: { name: string; addresses: string[] },
+): string {
+  const lines = template
+    .split("\n")
+    .flatMap((line) =>
+      line.includes(`\${${upstreams.name}}`)
+        ? upstreams.addresses.map((address) => line.replaceAll(`\${${upstreams.name}}`, address))
+        : [line],
+    );
+  return lines
+    .join("\n")
+    .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (match, name: string) => variables[name] ?? match);
+}
+
+export function findNginx(): string {
+  for (const candidate of NGINX_CANDIDATES) {
+    if (statSync(candidate, { throwIfNoEntry: false })?.isFile()) return candidate;
+  }
+  throw new Error(
+    `nginx not found in ${NGINX_CANDIDATES.join(", ")}: apt-get install -y nginx (.ci/run does this)`,
+  );
+}
+
+export interface RunningNginx {
+  url: string;
+  process: ManagedProcess;
+  /** The rendered server config, for error messages. */
+  config: string;
+}
+
+/** Renders deploy/nginx/templates/api-lb.conf.template for `apiPorts` and starts nginx on `port`. */
+export async function startLoadBalancer(options: {
+  name: string;
+  repoRoot: string;
+  dir: string;
+  port: number;
+  apiPorts: number[];
+}): Promise<RunningNginx> {
+  const { dir, port } = options;
+  const template = await readFile(
+    join(options.repoRoot, "deploy/nginx/templates/api-lb.conf.template"),
+    "utf8",
+  );
+  const config = renderTemplate(
+    template,
+    { NGINX_LISTEN: `127.0.0.1:${port}` },
+    { name: "API_UPSTREAM", addresses: options.apiPorts.map((apiPort) => `127.0.0.1:${apiPort}`) },
+  );
+  await mkdir(join(dir, "conf.d"), { recursive: true });
+  await writeFile(join(dir, "conf.d", "api-lb.conf"), config);
+  // Stands in for the image's /etc/nginx/nginx.conf, which includes conf.d/*.conf inside http {}.
+  const runningAsRoot = process.getuid?.() === 0;
+  await writeFile(
+    join(dir, "nginx.conf"),
+    [
+      // As root, nginx's workers switch to an unprivileged user, as in the image.
+      runningAsRoot ? "user nobody nogroup;" : "",
+      "worker_processes 2;",
+      `pid ${join(dir, "nginx.pid")};`,
+      `error_log ${join(dir, "error.log")} warn;`,
+      "events { worker_connections 4096; }",
+      "http {",
+      ...["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map(
+        (kind) => `  ${kind}_temp_path ${join(dir, `${kind}_temp`)};`,
+      ),
+      `  include ${join(dir, "conf.d")}/*.conf;`,
+      "}",
+      "",
+    ].join("\n"),
+  );
+  const nginx = startProcess(
+    options.name,
+    findNginx(),
+    ["-p", dir, "-e", join(dir, "error.log"), "-c", join(dir, "nginx.conf"), "-g", "daemon off;"],
+    { cwd: dir, env: { PATH: process.env.PATH }, logFile: join(dir, "nginx.log") },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await waitForStatus(`${url}/nginx-health`, 200, {
+    timeoutMs: 10_000,
+    abandonIf: () => nginx.exitCode(),
+    describe: async () =>
+      `${options.name}: ${await readFile(join(dir, "error.log"), "utf8").catch(() => "")}`,
+  });
+  return { url, process: nginx, config };
+}

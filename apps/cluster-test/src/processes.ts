@@ -1,0 +1,73 @@
+/**
+ * Every process the cluster test starts, with its output in a log file (reading it back is cheaper
+ * than piping thousands of log lines a second through the test), and a way to stop them all.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
+
+export interface ManagedProcess {
+  name: string;
+  pid: number | undefined;
+  logFile: string;
+  /** The exit code or signal once it has exited, else undefined. */
+  exitCode(): number | string | undefined;
+  exited: Promise<number | string>;
+  signal(signal: NodeJS.Signals): void;
+  /** SIGTERM, then SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<number | string>;
+}
+
+const running = new Set<ManagedProcess>();
+
+export function startProcess(
+  name: string,
+  command: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; logFile: string },
+): ManagedProcess {
+  const log = openSync(options.logFile, "a");
+  let child: ChildProcess;
+  try {
+    child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ["ignore", log, log] });
+  } finally {
+    closeSync(log);
+  }
+  let exit: number | string | undefined;
+  const exited = new Promise<number | string>((resolve) => {
+    child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown"));
+    child.once("error", (error) => resolve((error as NodeJS.ErrnoException).code ?? "error"));
+  }).then((value) => {
+    exit = value;
+    running.delete(managed);
+    return value;
+  });
+  const managed: ManagedProcess = {
+    name,
+    pid: child.pid,
+    logFile: options.logFile,
+    exitCode: () => exit,
+    exited,
+    signal(signal) {
+      if (exit === undefined) child.kill(signal);
+    },
+    async stop(graceMs = 20_000) {
+      managed.signal("SIGTERM");
+      const timer = setTimeout(() => managed.signal("SIGKILL"), graceMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+  running.add(managed);
+  return managed;
+}
+
+/** Kills whatever is still running (by the handles we started, never by name). */
+export async function killAll(): Promise<void> {
+  await Promise.all(
+    [...running].map((managed) => {
+      managed.signal("SIGKILL");
+      return managed.exited;
+    }),
+  );
+}

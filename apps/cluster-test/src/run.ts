@@ -1,0 +1,329 @@
+/**
+ * `pnpm test:cluster`: the deployment of deploy/compose.yaml, outside containers. The embedded
+ * issuer, three replicas of the built API started as apps/api/Dockerfile starts them, and Debian's
+ * nginx with deploy/nginx's template rendered for their loopback ports. Then the checks of issue 12:
+ * spread, throughput with one and three replicas, kill -9 and a rolling restart under load, key
+ * rotation and revocation. Prints a table; exits 1 if a check failed; stops everything it started.
+ */
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { AUDIENCE, ClusterIssuer, kidOf } from "./issuer";
+import { type LoadResult, startLoad } from "./load";
+import { startLoadBalancer } from "./nginx";
+import { killAll } from "./processes";
+import { Replica, readContainerSpec, readStartScript } from "./replicas";
+import { timeUntil } from "./wait";
+
+const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
+const apiDir = join(repoRoot, "apps/api");
+const REPLICAS = 3;
+const CONNECTIONS = 50;
+const SPREAD_REQUESTS = 3000;
+const THROUGHPUT_SECONDS = 5;
+/** The issue's bound for a revoked key, with AUTH_JWKS_MAX_AGE_S=2. */
+const REVOCATION_BOUND_MS = 5000;
+const BUDGET_MS = 175_000;
+
+interface Row {
+  check: string;
+  passed: boolean;
+  detail: string;
+}
+const rows: Row[] = [];
+const throughput: Record<string, number> = {};
+
+function record(check: string, passed: boolean, detail: string): void {
+  rows.push({ check, passed, detail });
+  console.log(`${passed ? "pass" : "FAIL"}  ${check}: ${detail}`);
+}
+
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve) => {
+          const server = createServer();
+          server.listen(0, "127.0.0.1", () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((server) => (server.address() as { port: number }).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
+const statusOf = async (url: string, token: string) => {
+  const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  await response.body?.cancel();
+  return response.status;
+};
+
+const loadSummary = (result: LoadResult) =>
+  `${result["2xx"]} × 2xx, ${result.non2xx} non-2xx, ${result.socketErrors.length} socket errors${
+    result.socketErrors.length ? ` (${[...new Set(result.socketErrors)].join("; ")})` : ""
+  }`;
+/** Every answer 2xx, no socket error. */
+const clean = (result: LoadResult) =>
+  result["2xx"] > 0 && result.non2xx === 0 && result.socketErrors.length === 0;
+
+async function main(workDir: string): Promise<void> {
+  if (!existsSync(join(apiDir, "dist/server.js"))) {
+    throw new Error("apps/api/dist/server.js is missing: run pnpm build (turbo does it for test:cluster)");
+  }
+  const spec = readContainerSpec(join(apiDir, "Dockerfile"));
+  const startScript = readStartScript(apiDir);
+  record(
+    "image runs pnpm start:api",
+    JSON.stringify(spec.command) === JSON.stringify(startScript),
+    `CMD ${spec.command.join(" ")}; ENV ${Object.entries(spec.env)
+      .map(([name, value]) => `${name}=${value}`)
+      .join(" ")}`,
+  );
+
+  const issuer = new ClusterIssuer(join(workDir, "issuer"));
+  await issuer.start();
+  try {
+    await runChecks(workDir, issuer, spec);
+  } finally {
+    await issuer.stop();
+  }
+}
+
+async function runChecks(workDir: string, issuer: ClusterIssuer, spec: ReturnType<typeof readContainerSpec>) {
+  const [lbPort = 0, singleLbPort = 0, ...apiPorts] = await freePorts(2 + REPLICAS);
+  await mkdir(join(workDir, "logs"), { recursive: true });
+  const replicas = apiPorts.map(
+    (port, index) =>
+      new Replica(`api-${index + 1}`, port, {
+        apiDir,
+        spec,
+        env: {
+          AUTH_ISSUER: issuer.url,
+          API_AUDIENCE: AUDIENCE,
+          AUTH_JWKS_MAX_AGE_S: "2",
+          LOG_LEVEL: "info",
+          // Empty counts as unset, and keeps a developer's root .env from filling these in.
+          AUTHOK_DOMAIN: "",
+          AUTH_JWKS_URI: "",
+        },
+        logFile: join(workDir, "logs", `api-${index + 1}.log`),
+      }),
+  );
+  await Promise.all(replicas.map((replica) => replica.start()));
+  const lb = await startLoadBalancer({
+    name: "nginx",
+    repoRoot,
+    dir: join(workDir, "nginx"),
+    port: lbPort,
+    apiPorts,
+  });
+  const token = await issuer.token();
+  const authorization = `Bearer ${token}`;
+  const privateUrl = `${lb.url}/api/private`;
+
+  // 1. Every replica serves a share, and nginx's X-Request-Id is each replica's request id.
+  let requestNumber = 0;
+  const spread = await startLoad({
+    url: privateUrl,
+    connections: CONNECTIONS,
+    amount: SPREAD_REQUESTS,
+    headers: { authorization },
+    requests: [
+      {
+        setupRequest: (request) => ({
+          ...request,
+          headers: { ...request.headers, "x-request-id": `share-${++requestNumber}` },
+        }),
+      },
+    ],
+  }).result;
+  const shares = await Promise.all(replicas.map((replica) => replica.countCompleted("share-")));
+  const logged = shares.reduce((sum, share) => sum + share, 0);
+  record(
+    `${SPREAD_REQUESTS} valid-token requests through nginx`,
+    clean(spread) &&
+      spread["2xx"] === SPREAD_REQUESTS &&
+      logged === SPREAD_REQUESTS &&
+      shares.every((share) => share > 0),
+    `${loadSummary(spread)}; replicas logged ${shares.join(" / ")} under nginx's request ids (${logged} in all)`,
+  );
+
+  // 2. Throughput through nginx with one replica (a second nginx, one upstream), then with three.
+  for (const [label, url] of [
+    ["1 replica", undefined],
+    [`${REPLICAS} replicas`, privateUrl],
+  ] as const) {
+    let single: Awaited<ReturnType<typeof startLoadBalancer>> | undefined;
+    if (url === undefined) {
+      single = await startLoadBalancer({
+        name: "nginx-single",
+        repoRoot,
+        dir: join(workDir, "nginx-single"),
+        port: singleLbPort,
+        apiPorts: apiPorts.slice(0, 1),
+      });
+    }
+    const result = await startLoad({
+      url: url ?? `${single?.url}/api/private`,
+      connections: CONNECTIONS,
+      duration: THROUGHPUT_SECONDS,
+      headers: { authorization },
+    }).result;
+    await single?.process.stop();
+    throughput[label] = Math.round(result.requests.average);
+    record(
+      `throughput, ${label}`,
+      clean(result),
+      `${throughput[label]} req/s (p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms); ${loadSummary(result)}`,
+    );
+  }
+
+  // 3. kill -9 of one replica under load: nginx retries the GETs it had sent there elsewhere.
+  const [victim] = replicas.slice(1, 2);
+  if (victim) {
+    const load = startLoad({
+      url: privateUrl,
+      connections: CONNECTIONS,
+      duration: 6,
+      headers: { authorization },
+    });
+    await sleep(2000);
+    victim.process?.signal("SIGKILL");
+    const result = await load.result;
+    await victim.start();
+    record(
+      "kill -9 of a replica under load",
+      clean(result),
+      `${victim.name} killed 2 s into 6 s; ${loadSummary(result)}`,
+    );
+  }
+
+  // 4. Rolling restart under load: SIGTERM each replica, restart it, wait until it is ready.
+  {
+    const load = startLoad({
+      url: privateUrl,
+      connections: CONNECTIONS,
+      duration: 120,
+      headers: { authorization },
+    });
+    await sleep(1000);
+    const started = performance.now();
+    const exitCodes: Array<number | string> = [];
+    for (const replica of replicas) {
+      exitCodes.push((await replica.process?.stop()) ?? "not running");
+      await replica.start();
+      await sleep(1000);
+    }
+    load.stop();
+    const result = await load.result;
+    record(
+      "rolling restart under load",
+      clean(result) && exitCodes.every((code) => code === 0),
+      `${REPLICAS} replicas in ${((performance.now() - started) / 1000).toFixed(1)} s, exit codes ${exitCodes.join(", ")} (SHUTDOWN_DELAY_MS=${spec.env.SHUTDOWN_DELAY_MS}); ${loadSummary(result)}`,
+    );
+  }
+
+  // 5. Key rotation at the issuer: every replica accepts the new key's tokens.
+  const oldToken = token;
+  await issuer.rotate();
+  const newToken = await issuer.token();
+  const accepted = await Promise.all(
+    replicas.map((replica) =>
+      timeUntil(async () => (await statusOf(`${replica.url}/api/private`, newToken)) === 200, 5000),
+    ),
+  );
+  const oldStillAccepted = await Promise.all(
+    replicas.map(async (replica) => (await statusOf(`${replica.url}/api/private`, oldToken)) === 200),
+  );
+  record(
+    "key rotation accepted by every replica",
+    kidOf(newToken) !== kidOf(oldToken) &&
+      accepted.every((ms) => ms !== undefined) &&
+      oldStillAccepted.every(Boolean),
+    `new kid ${String(kidOf(newToken)).slice(0, 8)}…: ${accepted
+      .map((ms, index) => `api-${index + 1} ${ms === undefined ? "never (5 s)" : `${Math.round(ms)} ms`}`)
+      .join(", ")}; old key still published and accepted: ${oldStillAccepted.every(Boolean)}`,
+  );
+
+  // 6. Revocation: the old key leaves the issuer's key set; every replica refuses it within 5 s.
+  await issuer.revokeOlderKeys();
+  const refused = await Promise.all(
+    replicas.map((replica) =>
+      timeUntil(
+        async () => (await statusOf(`${replica.url}/api/private`, oldToken)) === 401,
+        REVOCATION_BOUND_MS,
+      ),
+    ),
+  );
+  const newStillAccepted = await Promise.all(
+    replicas.map(async (replica) => (await statusOf(`${replica.url}/api/private`, newToken)) === 200),
+  );
+  record(
+    "revoked key refused by every replica (AUTH_JWKS_MAX_AGE_S=2)",
+    refused.every((ms) => ms !== undefined) && newStillAccepted.every(Boolean),
+    `${refused
+      .map(
+        (ms, index) =>
+          `api-${index + 1} ${ms === undefined ? "still accepted after 5 s" : `${Math.round(ms)} ms`}`,
+      )
+      .join(", ")}; new key still accepted: ${newStillAccepted.every(Boolean)}`,
+  );
+}
+
+function printTable(): void {
+  const widths = [Math.max(5, ...rows.map((row) => row.check.length)), 6];
+  const line = (check: string, result: string, detail: string) =>
+    `${check.padEnd(widths[0] ?? 0)}  ${result.padEnd(widths[1] ?? 0)}  ${detail}`;
+  console.log(`\n${line("Check", "Result", "Detail")}`);
+  console.log(line("-".repeat(widths[0] ?? 0), "-".repeat(widths[1] ?? 0), "-".repeat(6)));
+  for (const row of rows) console.log(line(row.check, row.passed ? "pass" : "FAIL", row.detail));
+  const one = throughput["1 replica"];
+  const three = throughput[`${REPLICAS} replicas`];
+  if (one && three) {
+    console.log(
+      `\nThroughput through nginx: 1 replica ${one} req/s, ${REPLICAS} replicas ${three} req/s (${(three / one).toFixed(2)}×)`,
+    );
+  }
+}
+
+const startedAt = performance.now();
+const workDir = await mkdtemp(join(tmpdir(), "quickstart-cluster-"));
+let failure: unknown;
+const budget = setTimeout(() => {
+  failure = new Error(`over the ${BUDGET_MS / 1000} s budget`);
+  void killAll().then(() => finish());
+}, BUDGET_MS);
+process.once("SIGINT", () => {
+  failure = new Error("interrupted");
+  void killAll().then(() => finish());
+});
+
+async function finish(): Promise<never> {
+  clearTimeout(budget);
+  await killAll();
+  printTable();
+  const failed = failure !== undefined || rows.some((row) => !row.passed) || rows.length === 0;
+  if (failure) console.error(`\nCluster test stopped: ${(failure as Error).message ?? failure}`);
+  if (failed) {
+    console.error(`Logs kept in ${workDir}`);
+  } else {
+    await rm(workDir, { recursive: true, force: true });
+  }
+  console.log(
+    `\n${failed ? "FAILED" : "passed"} in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`,
+  );
+  process.exit(failed ? 1 : 0);
+}
+
+try {
+  await main(workDir);
+} catch (error) {
+  failure = error;
+}
+await finish();
