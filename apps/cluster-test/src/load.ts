@@ -1,7 +1,7 @@
 import autocannon, { type AutocannonOptions, type AutocannonResult } from "autocannon";
 
 export interface LoadResult extends AutocannonResult {
-  /** Socket errors (resets, timeouts) before `stop()`: stopping destroys the requests in flight. */
+  /** Socket errors (resets, timeouts) before `stop()`, with when they happened: stopping destroys the requests in flight. */
   socketErrors: string[];
 }
 
@@ -14,6 +14,7 @@ export interface Load {
 /** Starts autocannon against `options.url`; `stop()` ends it early (for "until the restarts are done"). */
 export function startLoad(options: AutocannonOptions): Load {
   const socketErrors: string[] = [];
+  const startedAt = performance.now();
   let stopped = false;
   let instance: ReturnType<typeof autocannon> | undefined;
   const result = new Promise<LoadResult>((resolve, reject) => {
@@ -21,7 +22,8 @@ export function startLoad(options: AutocannonOptions): Load {
       error ? reject(error) : resolve({ ...outcome, socketErrors }),
     );
     instance.on("reqError", (error: Error) => {
-      if (!stopped) socketErrors.push(error.message);
+      const at = ((performance.now() - startedAt) / 1000).toFixed(1);
+      if (!stopped) socketErrors.push(`${error.message} at ${at} s`);
     });
   });
   return {
