@@ -10,6 +10,7 @@ import { type ManagedProcess, startProcess } from "./processes";
 import { waitForStatus } from "./wait";
 
 const NGINX_CANDIDATES = ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"];
+const NGINX_MIME_TYPES = ["/etc/nginx/mime.types", "/usr/local/nginx/conf/mime.types"];
 
 /**
  * What nginx's image does with /etc/nginx/templates/*.template (envsubst of the variables that are
@@ -20,12 +21,12 @@ const NGINX_CANDIDATES = ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/
 export function renderTemplate(
   template: string,
   variables: Record<string, string>,
-  upstreams: { name: string; addresses: string[] },
+  upstreams?: { name: string; addresses: string[] },
 ): string {
   const lines = template
     .split("\n")
     .flatMap((line) =>
-      line.includes(`\${${upstreams.name}}`)
+      upstreams && line.includes(`\${${upstreams.name}}`)
         ? upstreams.addresses.map((address) => line.replaceAll(`\${${upstreams.name}}`, address))
         : [line],
     );
@@ -46,8 +47,6 @@ export function findNginx(): string {
 export interface RunningNginx {
   url: string;
   process: ManagedProcess;
-  /** The rendered server config, for error messages. */
-  config: string;
 }
 
 /** Renders deploy/nginx/templates/api-lb.conf.template for `apiPorts` and starts nginx on `port`. */
@@ -58,20 +57,35 @@ export async function startLoadBalancer(options: {
   port: number;
   apiPorts: number[];
 }): Promise<RunningNginx> {
-  const { dir, port } = options;
   const template = await readFile(
     join(options.repoRoot, "deploy/nginx/templates/api-lb.conf.template"),
     "utf8",
   );
   const config = renderTemplate(
     template,
-    { NGINX_LISTEN: `127.0.0.1:${port}` },
+    { NGINX_LISTEN: `127.0.0.1:${options.port}` },
     { name: "API_UPSTREAM", addresses: options.apiPorts.map((apiPort) => `127.0.0.1:${apiPort}`) },
   );
+  return startNginx({ ...options, config, readyPath: "/nginx-health" });
+}
+
+/**
+ * Starts nginx with `config` as its only conf.d file, in `dir`, and resolves once `readyPath`
+ * answers 200.
+ */
+export async function startNginx(options: {
+  name: string;
+  dir: string;
+  port: number;
+  config: string;
+  readyPath: string;
+}): Promise<RunningNginx> {
+  const { dir } = options;
   await mkdir(join(dir, "conf.d"), { recursive: true });
-  await writeFile(join(dir, "conf.d", "api-lb.conf"), config);
-  // Stands in for the image's /etc/nginx/nginx.conf, which includes conf.d/*.conf inside http {}.
+  await writeFile(join(dir, "conf.d", `${options.name}.conf`), options.config);
+  // Stands in for the image's /etc/nginx/nginx.conf: MIME types, then conf.d/*.conf inside http {}.
   const runningAsRoot = process.getuid?.() === 0;
+  const mimeTypes = NGINX_MIME_TYPES.find((path) => statSync(path, { throwIfNoEntry: false }));
   await writeFile(
     join(dir, "nginx.conf"),
     [
@@ -82,6 +96,8 @@ export async function startLoadBalancer(options: {
       `error_log ${join(dir, "error.log")} warn;`,
       "events { worker_connections 4096; }",
       "http {",
+      mimeTypes ? `  include ${mimeTypes};` : "",
+      "  default_type application/octet-stream;",
       ...["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map(
         (kind) => `  ${kind}_temp_path ${join(dir, `${kind}_temp`)};`,
       ),
@@ -96,12 +112,12 @@ export async function startLoadBalancer(options: {
     ["-p", dir, "-e", join(dir, "error.log"), "-c", join(dir, "nginx.conf"), "-g", "daemon off;"],
     { cwd: dir, env: { PATH: process.env.PATH }, logFile: join(dir, "nginx.log") },
   );
-  const url = `http://127.0.0.1:${port}`;
-  await waitForStatus(`${url}/nginx-health`, 200, {
+  const url = `http://127.0.0.1:${options.port}`;
+  await waitForStatus(`${url}${options.readyPath}`, 200, {
     timeoutMs: 10_000,
     abandonIf: () => nginx.exitCode(),
     describe: async () =>
       `${options.name}: ${await readFile(join(dir, "error.log"), "utf8").catch(() => "")}`,
   });
-  return { url, process: nginx, config };
+  return { url, process: nginx };
 }

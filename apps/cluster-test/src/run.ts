@@ -18,6 +18,7 @@ import { startLoadBalancer } from "./nginx";
 import { killAll } from "./processes";
 import { Replica, readContainerSpec, readStartScript } from "./replicas";
 import { timeUntil } from "./wait";
+import { sourceWebConfig, startWebServer } from "./web";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 const apiDir = join(repoRoot, "apps/api");
@@ -114,7 +115,7 @@ async function main(workDir: string): Promise<void> {
 }
 
 async function runChecks(workDir: string, issuer: ClusterIssuer, spec: ReturnType<typeof readContainerSpec>) {
-  const [lbPort = 0, singleLbPort = 0, ...apiPorts] = await freePorts(2 + REPLICAS);
+  const [lbPort = 0, singleLbPort = 0, webPort = 0, ...apiPorts] = await freePorts(3 + REPLICAS);
   await mkdir(join(workDir, "logs"), { recursive: true });
   const replicas = apiPorts.map(
     (port, index) =>
@@ -171,6 +172,45 @@ async function runChecks(workDir: string, issuer: ClusterIssuer, spec: ReturnTyp
       shares.every((share) => share > 0),
     `${loadSummary(spread)}; replicas logged ${shares.join(" / ")} under nginx's request ids (${logged} in all)`,
   );
+
+  // The web image's nginx: /config.json and the CSP rendered from the environment, bad values refused.
+  {
+    const web = await startWebServer({
+      repoRoot,
+      dir: join(workDir, "nginx-web"),
+      port: webPort,
+      variables: {
+        AUTH_ISSUER: issuer.url,
+        API_AUDIENCE: AUDIENCE,
+        WEB_CLIENT_ID: "quickstart-spa",
+        API_URL: lb.url,
+      },
+    });
+    const configResponse = await fetch(`${web.url}/config.json`);
+    const config = await configResponse.json();
+    const page = await fetch(`${web.url}/`);
+    const csp = page.headers.get("content-security-policy") ?? "";
+    const html = await page.text();
+    const refusal = sourceWebConfig(repoRoot, {
+      AUTH_ISSUER: "http://issuer.example/",
+      API_AUDIENCE: AUDIENCE,
+      API_URL: lb.url,
+    });
+    await web.process.stop();
+    const expected = { issuer: issuer.url, audience: AUDIENCE, clientId: "quickstart-spa", apiUrl: lb.url };
+    const connectSrc = `connect-src 'self' ${new URL(issuer.url).origin} ${lb.url};`;
+    record(
+      "web image: run-time config from the environment",
+      JSON.stringify(config) === JSON.stringify(expected) &&
+        configResponse.headers.get("cache-control") === "no-store" &&
+        page.status === 200 &&
+        html.includes('<div id="root">') &&
+        csp.includes(connectSrc) &&
+        "error" in refusal &&
+        refusal.error.includes("AUTH_ISSUER"),
+      `/config.json ${JSON.stringify(config)}; CSP ${csp.includes(connectSrc) ? "has" : "LACKS"} "${connectSrc}"; http issuer refused: ${"error" in refusal ? refusal.error : "no"}`,
+    );
+  }
 
   // 2. Throughput through nginx with three replicas and with one (a second nginx, one upstream), in
   // interleaved rounds so that load from elsewhere on the machine falls on both alike; after
