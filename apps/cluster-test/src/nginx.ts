@@ -110,7 +110,7 @@ export async function startNginx(options: {
     options.name,
     findNginx(),
     ["-p", dir, "-e", join(dir, "error.log"), "-c", join(dir, "nginx.conf"), "-g", "daemon off;"],
-    { cwd: dir, env: { PATH: process.env.PATH }, logFile: join(dir, "nginx.log") },
+    { cwd: dir, env: { PATH: process.env.PATH }, logFile: join(dir, "nginx.log"), cleanupSignal: "SIGTERM" },
   );
   const url = `http://127.0.0.1:${options.port}`;
   await waitForStatus(`${url}${options.readyPath}`, 200, {

@@ -9,6 +9,7 @@ export interface ManagedProcess {
   name: string;
   pid: number | undefined;
   logFile: string;
+  cleanupSignal: NodeJS.Signals;
   /** The exit code or signal once it has exited, else undefined. */
   exitCode(): number | string | undefined;
   exited: Promise<number | string>;
@@ -23,7 +24,16 @@ export function startProcess(
   name: string,
   command: string,
   args: string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv; logFile: string },
+  options: {
+    cwd: string;
+    env: NodeJS.ProcessEnv;
+    logFile: string;
+    /**
+     * How {@link killAll} ends it. SIGKILL by default; nginx needs SIGTERM, as its master killed
+     * outright leaves its workers running, listening on its port.
+     */
+    cleanupSignal?: NodeJS.Signals;
+  },
 ): ManagedProcess {
   const log = openSync(options.logFile, "a");
   let child: ChildProcess;
@@ -43,6 +53,7 @@ export function startProcess(
   });
   const managed: ManagedProcess = {
     name,
+    cleanupSignal: options.cleanupSignal ?? "SIGKILL",
     pid: child.pid,
     logFile: options.logFile,
     exitCode: () => exit,
@@ -62,12 +73,13 @@ export function startProcess(
   return managed;
 }
 
-/** Kills whatever is still running (by the handles we started, never by name). */
+/** Ends whatever is still running (by the handles we started, never by name). */
 export async function killAll(): Promise<void> {
   await Promise.all(
     [...running].map((managed) => {
-      managed.signal("SIGKILL");
-      return managed.exited;
+      managed.signal(managed.cleanupSignal);
+      const timer = setTimeout(() => managed.signal("SIGKILL"), 5000);
+      return managed.exited.finally(() => clearTimeout(timer));
     }),
   );
 }
