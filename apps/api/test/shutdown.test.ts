@@ -18,7 +18,7 @@ const started: ChildProcess[] = [];
 
 beforeAll(() => {
   execFileSync(process.execPath, ["build.mjs", bundle], { cwd: apiDir, stdio: "pipe" });
-});
+}, 30_000);
 afterEach(async () => {
   for (const child of started.splice(0)) {
     if (child.exitCode === null && child.signalCode === null) {
@@ -88,7 +88,8 @@ const arrived = (api: RunningApi, url: string) =>
 
 const statusOf = async (url: string, init?: RequestInit) => (await fetch(url, init)).status;
 
-describe("graceful shutdown of the built API", () => {
+// Each test starts a process and waits for it to exit: slow on a busy machine.
+describe("graceful shutdown of the built API", { timeout: 20_000 }, () => {
   it("answers /healthz and /readyz without a token, and does not log them at info", async () => {
     const api = await startApi({ LOG_LEVEL: "info" });
     const health = await fetch(`${api.baseUrl}/healthz`);
@@ -104,9 +105,7 @@ describe("graceful shutdown of the built API", () => {
     expect(urls).not.toContain("/readyz");
   });
 
-  it("drains on SIGTERM: /readyz 503 at once, serves through the delay, finishes in-flight work, exits 0", {
-    timeout: 15_000,
-  }, async () => {
+  it("drains on SIGTERM: /readyz 503 at once, serves through the delay, finishes in-flight work, exits 0", async () => {
     const api = await startApi({ SHUTDOWN_DELAY_MS: "1500", SHUTDOWN_TIMEOUT_MS: "5000" });
     const token = await issuer.sign();
     // The first protected call fetches the issuer's keys: slow, so it is still in flight at SIGTERM.
@@ -117,7 +116,8 @@ describe("graceful shutdown of the built API", () => {
     const signalledAt = performance.now();
     api.process.kill("SIGTERM");
     await expect.poll(() => statusOf(`${api.baseUrl}/readyz`), { interval: 20 }).toBe(503);
-    expect(performance.now() - signalledAt).toBeLessThan(500);
+    // Well before the delay is over (it is the process's first act on SIGTERM; the bound allows a busy machine).
+    expect(performance.now() - signalledAt).toBeLessThan(1000);
     const readyz = await fetch(`${api.baseUrl}/readyz`);
     expect(await readyz.json()).toEqual({ status: "draining" });
     // Still serving, for the load balancer that has not noticed yet.
