@@ -131,7 +131,8 @@ describe("graceful shutdown of the built API", { timeout: 20_000 }, () => {
   });
 
   it("drains on Ctrl-C delivered twice (from the terminal and forwarded by pnpm), and exits 0", async () => {
-    const api = await startApi({ SHUTDOWN_DELAY_MS: "500", SHUTDOWN_TIMEOUT_MS: "5000" });
+    // A delay long enough for /readyz's 503 to be seen on a busy machine.
+    const api = await startApi({ SHUTDOWN_DELAY_MS: "2000", SHUTDOWN_TIMEOUT_MS: "5000" });
     api.process.kill("SIGINT");
     api.process.kill("SIGINT");
     await expect.poll(() => statusOf(`${api.baseUrl}/readyz`), { interval: 20 }).toBe(503);
