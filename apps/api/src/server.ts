@@ -28,28 +28,13 @@ const app = await buildApp({
   draining: () => draining,
 });
 
-try {
-  await app.listen({ port: env.PORT, host: env.HOST });
-} catch (error) {
-  const code = (error as { code?: string }).code;
-  app.log.fatal(
-    code === "EADDRINUSE"
-      ? `Port ${env.PORT} is already in use: set PORT to another port or stop the other process`
-      : `Could not listen on ${env.HOST}:${env.PORT}: ${(error as Error).message}`,
-  );
-  process.exit(1);
-}
-app.log.info(
-  { issuer: config.issuer, audience: config.audience, readyInMs: Math.round(performance.now() - startedAt) },
-  "API ready",
-);
-
 const inFlight = trackRequestsInFlight(app.server);
 const { SHUTDOWN_DELAY_MS: delayMs, SHUTDOWN_TIMEOUT_MS: timeoutMs } = env;
 
 // SIGTERM or SIGINT: /readyz turns 503 at once, requests are served for SHUTDOWN_DELAY_MS more (so
 // load balancers stop routing here), then Fastify stops accepting, finishes what is in flight and
 // closes idle keep-alive connections. Past SHUTDOWN_TIMEOUT_MS, what is left is logged and abandoned.
+// Installed before listening, so that no signal finds the process without it.
 const shutdown = closeWithGrace(
   {
     // SIGINT is handled below.
@@ -81,6 +66,22 @@ const shutdown = closeWithGrace(
 process.on("SIGINT", () => {
   if (!draining) shutdown.close();
 });
+
+try {
+  await app.listen({ port: env.PORT, host: env.HOST });
+} catch (error) {
+  const code = (error as { code?: string }).code;
+  app.log.fatal(
+    code === "EADDRINUSE"
+      ? `Port ${env.PORT} is already in use: set PORT to another port or stop the other process`
+      : `Could not listen on ${env.HOST}:${env.PORT}: ${(error as Error).message}`,
+  );
+  process.exit(1);
+}
+app.log.info(
+  { issuer: config.issuer, audience: config.audience, readyInMs: Math.round(performance.now() - startedAt) },
+  "API ready",
+);
 
 /**
  * The requests in flight, for two jobs: once draining, their answers (and every later one) close
