@@ -1,6 +1,6 @@
-import autocannon, { type AutocannonOptions, type AutocannonResult } from "autocannon";
+import autocannon from "autocannon";
 
-export interface LoadResult extends AutocannonResult {
+export interface LoadResult extends autocannon.Result {
   /** Socket errors (resets, timeouts) before `stop()`, with when they happened: stopping destroys the requests in flight. */
   socketErrors: string[];
 }
@@ -12,11 +12,11 @@ export interface Load {
 }
 
 /** Starts autocannon against `options.url`; `stop()` ends it early (for "until the restarts are done"). */
-export function startLoad(options: AutocannonOptions): Load {
+export function startLoad(options: autocannon.Options): Load {
   const socketErrors: string[] = [];
   const startedAt = performance.now();
   let stopped = false;
-  let instance: ReturnType<typeof autocannon> | undefined;
+  let instance: autocannon.Instance | undefined;
   const result = new Promise<LoadResult>((resolve, reject) => {
     instance = autocannon(options, (error, outcome) =>
       error ? reject(error) : resolve({ ...outcome, socketErrors }),
