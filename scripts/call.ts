@@ -1,8 +1,11 @@
 // `pnpm call`: a service calling the API with a machine token, through the typed tRPC client.
+// `pnpm call --dpop`: the same with a DPoP-bound token (RFC 9449) and a proof on every call.
 // Copy this pattern into a backend job or another service.
+import { parseArgs } from "node:util";
 import type { AppRouter } from "@quickstart/api";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import { apiUrlFromEnv } from "./lib/api-url";
+import { createDpopFetch, createDpopKeyPair, type DpopKeyPair, dpopThumbprint } from "./lib/dpop";
 import { getMachineToken } from "./lib/machine-token";
 import { loadRootEnv } from "./lib/root-env";
 
@@ -10,13 +13,18 @@ loadRootEnv();
 // The same variables `npm start` gives the web app: API_URL, else http://localhost:<PORT>.
 const apiUrl = apiUrlFromEnv(process.env);
 
-/** A client for the API; `httpLink` (not batching) so each call has its own HTTP status. */
-function apiClient(accessToken?: string) {
+/**
+ * A client for the API; `httpLink` (not batching) so each call has its own HTTP status. With a
+ * DPoP key, its `fetch` signs a proof for each request.
+ */
+function apiClient(accessToken?: string, dpopKey?: DpopKeyPair) {
   return createTRPCClient<AppRouter>({
     links: [
       httpLink({
         url: `${apiUrl}/trpc`,
-        headers: accessToken ? { authorization: `Bearer ${accessToken}` } : {},
+        ...(dpopKey
+          ? { fetch: createDpopFetch(dpopKey, accessToken) }
+          : { headers: accessToken ? { authorization: `Bearer ${accessToken}` } : {} }),
       }),
     ],
   });
@@ -42,12 +50,18 @@ async function show(name: string, call: () => Promise<unknown>) {
 }
 
 try {
-  const api = apiClient(await getMachineToken());
+  const { values } = parseArgs({ options: { dpop: { type: "boolean", default: false } } });
+  const dpopKey = values.dpop ? await createDpopKeyPair() : undefined;
+  const accessToken = await getMachineToken(process.env, { dpop: dpopKey });
+  if (dpopKey) console.log(`token: DPoP, bound to key ${await dpopThumbprint(dpopKey)}`);
+  const api = apiClient(accessToken, dpopKey);
   await show("public", () => api.public.query());
   await show("private", () => api.private.query());
   await show("privateScoped", () => api.privateScoped.query());
   // The same call without a token is refused: 401 authorization_header_missing.
   await show("private (no token)", () => apiClient().private.query());
+  // A stolen DPoP-bound token is useless without the key: as Bearer it gets 401 invalid_dpop_proof.
+  if (dpopKey) await show("private (token as Bearer)", () => apiClient(accessToken).private.query());
 } catch (error) {
   console.error((error as Error).message);
   process.exit(1);

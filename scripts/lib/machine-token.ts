@@ -2,6 +2,7 @@
 // quickstart's curl does. Shared by `pnpm get-token`, `pnpm call` and the benchmark.
 import { CaFileInvalid, createIssuerDispatcher, describeFetchFailure } from "@quickstart/auth";
 import { parseIssuerEnv, readMachineClient } from "@quickstart/issuer";
+import { createDpopFetch, type DpopKeyPair } from "./dpop";
 
 /** Where to ask for a token, and as whom. */
 export interface MachineTokenConfig {
@@ -59,9 +60,13 @@ async function machineTokenConfigFromEnv(env: NodeJS.ProcessEnv): Promise<Machin
 /**
  * POSTs `grant_type=client_credentials` with `client_id`, `client_secret` and `audience`
  * (form-encoded) to the issuer's token endpoint (discovery's `token_endpoint`, else `<issuer>oauth/token`)
- * and resolves with the access token.
+ * and resolves with the access token. With `dpop`, the request carries a proof made with that key,
+ * and the token must come back bound to it (`token_type: DPoP`).
  */
-export async function fetchMachineToken(config: MachineTokenConfig): Promise<string> {
+export async function fetchMachineToken(
+  config: MachineTokenConfig,
+  options: { dpop?: DpopKeyPair } = {},
+): Promise<string> {
   let dispatcher: Awaited<ReturnType<typeof createIssuerDispatcher>>;
   try {
     dispatcher = await createIssuerDispatcher(config.caFile);
@@ -70,9 +75,10 @@ export async function fetchMachineToken(config: MachineTokenConfig): Promise<str
     throw error;
   }
   const tokenEndpoint = await findTokenEndpoint(config.issuer, dispatcher);
+  const send = options.dpop ? createDpopFetch(options.dpop) : fetch;
   let response: Response;
   try {
-    response = await fetch(tokenEndpoint, {
+    response = await send(tokenEndpoint, {
       dispatcher,
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -99,6 +105,11 @@ export async function fetchMachineToken(config: MachineTokenConfig): Promise<str
       `Token request to ${tokenEndpoint} failed with ${response.status}: ${reason}`,
     );
   }
+  if (options.dpop && String(body.token_type).toLowerCase() !== "dpop") {
+    throw new MachineTokenError(
+      `${tokenEndpoint} answered a ${String(body.token_type)} token to a DPoP request: the issuer does not support DPoP`,
+    );
+  }
   return body.access_token;
 }
 
@@ -106,8 +117,11 @@ export async function fetchMachineToken(config: MachineTokenConfig): Promise<str
  * An access token for the configuration in `env`: {@link machineTokenConfigFromEnv}, then
  * {@link fetchMachineToken}.
  */
-export async function getMachineToken(env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  return fetchMachineToken(await machineTokenConfigFromEnv(env));
+export async function getMachineToken(
+  env: NodeJS.ProcessEnv = process.env,
+  options: { dpop?: DpopKeyPair } = {},
+): Promise<string> {
+  return fetchMachineToken(await machineTokenConfigFromEnv(env), options);
 }
 
 async function findTokenEndpoint(

@@ -1,9 +1,15 @@
 import type { AddressInfo } from "node:net";
 import cors from "@fastify/cors";
-import type { AccessTokenVerifier } from "@quickstart/auth";
+import {
+  type AccessTokenVerifier,
+  type ChallengeOptions,
+  createMemoryReplayStore,
+  createRequestAuthenticator,
+} from "@quickstart/auth";
 import type { TRPCRouterRecord } from "@trpc/server";
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
 import Fastify, { type FastifyServerOptions } from "fastify";
+import type { DpopOptions } from "./dpop-options";
 import { healthRoutes } from "./health";
 import { createRestErrorHandler, findAuthError, logRefusal, refusal } from "./http-errors";
 import { openApi } from "./openapi";
@@ -28,6 +34,8 @@ export interface AppOptions {
   issuerCaFile?: string | undefined;
   /** True once shutdown has begun (see server.ts): `/readyz` then answers 503. */
   draining?: () => boolean;
+  /** DPoP (RFC 9449); by default `allowed`, with an in-memory replay store (closed with the app). */
+  dpop?: DpopOptions;
 }
 
 /**
@@ -43,6 +51,7 @@ export async function buildApp({
   procedures = appProcedures,
   issuerCaFile,
   draining,
+  dpop = {},
 }: AppOptions) {
   // X-Request-Id (set by the load balancer, see deploy/nginx) becomes the request id in the logs; on
   // close, idle keep-alive connections are closed and requests arriving on busy ones get a 503.
@@ -62,25 +71,41 @@ export async function buildApp({
     });
   }
   const getPublicUrl = () => publicUrl;
-  const resourceMetadata = () => publicUrl + PROTECTED_RESOURCE_METADATA_PATH;
+
+  const { replayStore = createMemoryReplayStore(), nonces, ...dpopConfig } = dpop;
+  if (dpop.replayStore === undefined) app.addHook("onClose", () => replayStore.close());
+  const authenticator = createRequestAuthenticator(verifier, {
+    dpop: dpopConfig,
+    publicUrl: getPublicUrl,
+    replayStore,
+    nonces,
+  });
+  const challenges = (): ChallengeOptions => ({
+    resourceMetadata: publicUrl + PROTECTED_RESOURCE_METADATA_PATH,
+    dpop: authenticator.dpop,
+  });
 
   addSecurityHeaders(app, restSecurityHeaders({ https: publicUrl.startsWith("https:") }));
   await app.register(cors, {
     origin: corsOrigins,
     methods: ["GET", "POST", "OPTIONS"],
-    allowedHeaders: ["Content-Type", "Authorization"],
-    exposedHeaders: ["WWW-Authenticate", "Retry-After"],
+    allowedHeaders: ["Content-Type", "Authorization", "DPoP"],
+    exposedHeaders: ["WWW-Authenticate", "Retry-After", "DPoP-Nonce"],
   });
 
-  app.setErrorHandler(createRestErrorHandler(resourceMetadata));
+  app.setErrorHandler(createRestErrorHandler(challenges));
   app.setNotFoundHandler((_request, reply) =>
     reply.status(404).send({ code: "not_found", description: "Not found" }),
   );
   await app.register(healthRoutes, { verifier, draining });
 
   const appRouter = router(procedures);
-  const createContext = createHttpContextFactory(verifier);
-  registerProtectedResourceMetadata(app, { issuer: verifier.issuer, publicUrl: getPublicUrl });
+  const createContext = createHttpContextFactory(authenticator);
+  registerProtectedResourceMetadata(app, {
+    issuer: verifier.issuer,
+    publicUrl: getPublicUrl,
+    dpop: authenticator.dpop,
+  });
   await app.register(openApi, {
     procedures,
     router: appRouter,
@@ -103,7 +128,7 @@ export async function buildApp({
       // The same status, WWW-Authenticate and Retry-After as the REST mirrors, from the same mapping.
       responseMeta: ({ errors }) => {
         const authError = errors.map(findAuthError).find((found) => found !== undefined);
-        return authError ? { headers: refusal(authError, resourceMetadata).headers } : {};
+        return authError ? { headers: refusal(authError, challenges()).headers } : {};
       },
     } satisfies FastifyTRPCPluginOptions<ReturnType<typeof router>>["trpcOptions"],
   });

@@ -40,6 +40,14 @@ describe("parseEnv", () => {
     [{ API_PUBLIC_URL: "api.example.com" }, /^API_PUBLIC_URL must be a URL/],
     [{ API_PUBLIC_URL: "ftp://api.example.com" }, /^API_PUBLIC_URL must use http: or https:/],
     [{ API_PUBLIC_URL: "https://api.example.com/?x=1" }, /^API_PUBLIC_URL must not have a query/],
+    [{ AUTH_DPOP: "sometimes" }, /^AUTH_DPOP must be allowed, required or disabled/],
+    [{ AUTH_DPOP_ALGORITHMS: "ES256,HS256" }, /^AUTH_DPOP_ALGORITHMS.* must list only/],
+    [{ AUTH_DPOP_ALGORITHMS: "none" }, /^AUTH_DPOP_ALGORITHMS.* must list only/],
+    [{ AUTH_DPOP_PROOF_WINDOW: "0" }, /^AUTH_DPOP_PROOF_WINDOW must be a number of seconds/],
+    [{ AUTH_DPOP_NONCE: "yes" }, /^AUTH_DPOP_NONCE /],
+    [{ AUTH_DPOP_NONCE_SECRET: "short" }, /^AUTH_DPOP_NONCE_SECRET must be at least 32 characters/],
+    [{ REDIS_URL: "http://127.0.0.1:6379" }, /^REDIS_URL must start with redis:\/\/ or rediss:\/\//],
+    [{ REDIS_URL: "localhost:6379x" }, /^REDIS_URL /],
   ])("names the variable in %j", (override, message) => {
     const found = problems({ ...valid, ...override });
     expect(found).toHaveLength(1);
@@ -57,6 +65,10 @@ describe("parseEnv", () => {
         SHUTDOWN_DELAY_MS: 0,
         SHUTDOWN_TIMEOUT_MS: 10_000,
         AUTH_ALGORITHMS: ["RS256"],
+        AUTH_DPOP: "allowed",
+        AUTH_DPOP_ALGORITHMS: ["ES256", "EdDSA", "Ed25519", "PS256", "RS256"],
+        AUTH_DPOP_PROOF_WINDOW: 60,
+        AUTH_DPOP_NONCE: false,
       },
     });
   });

@@ -3,6 +3,8 @@ import { fileURLToPath } from "node:url";
 import {
   ALLOWED_ALGORITHMS,
   CaFileInvalid,
+  DEFAULT_DPOP_ALGORITHMS,
+  DPOP_MODES,
   issuerUrlSchema,
   readCaFile,
   type VerifierConfig,
@@ -77,6 +79,37 @@ const envSchema = z
           ctx.addIssue({ code: "custom", message: error.reason });
         }
       }),
+
+    // --- DPoP (RFC 9449): sender-constrained tokens and the replay store ---
+    AUTH_DPOP: z.enum(DPOP_MODES, { error: "must be allowed, required or disabled" }).default("allowed"),
+    AUTH_DPOP_ALGORITHMS: z
+      .string()
+      .optional()
+      .transform((value) =>
+        (value ?? DEFAULT_DPOP_ALGORITHMS.join(","))
+          .split(",")
+          .map((alg) => alg.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z
+          .array(z.enum(ALLOWED_ALGORITHMS, { error: `must list only ${ALLOWED_ALGORITHMS.join(", ")}` }))
+          .min(1),
+      ),
+    AUTH_DPOP_PROOF_WINDOW: z.coerce
+      .number({ error: "must be a number of seconds (1-600)" })
+      .int("must be a number of seconds (1-600)")
+      .min(1, "must be a number of seconds (1-600)")
+      .max(600, "must be a number of seconds (1-600)")
+      .default(60),
+    AUTH_DPOP_NONCE: flag,
+    /** Shared by every replica so that each accepts the others' nonces; random per process when unset. */
+    AUTH_DPOP_NONCE_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+    /** Where replicas share the DPoP replay store; unset keeps it in this process's memory. */
+    REDIS_URL: z
+      .url({ error: "must be a URL such as redis://127.0.0.1:6379" })
+      .refine((value) => /^rediss?:$/.test(new URL(value).protocol), "must start with redis:// or rediss://")
+      .optional(),
 
     // --- The API's own server ---
     PORT: z.coerce.number().int().min(0).max(65535).default(3010),

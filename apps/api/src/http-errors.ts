@@ -2,13 +2,18 @@
  * Every error that becomes an HTTP answer goes through here: AuthErrors through packages/auth's one
  * mapping (`authErrorResponse`), for REST and tRPC alike, and everything else with a generic body.
  */
-import { AuthError, type AuthErrorResponse, authErrorResponse } from "@quickstart/auth";
+import {
+  AuthError,
+  type AuthErrorResponse,
+  authErrorResponse,
+  type ChallengeOptions,
+} from "@quickstart/auth";
 import { TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from "fastify";
 
-/** Where the API's RFC 9728 metadata is, for the `resource_metadata` of every challenge. */
-export type ResourceMetadataUrl = () => string;
+/** What every challenge carries: the API's RFC 9728 metadata URL and the schemes it accepts. */
+export type Challenges = () => ChallengeOptions;
 
 /** The one log line for a refused request, so every refusal logs the same fields. */
 export function logRefusal(log: FastifyBaseLogger, error: AuthError): void {
@@ -23,9 +28,9 @@ export function findAuthError(error: unknown): AuthError | undefined {
   return undefined;
 }
 
-/** The answer to a refused request, with the API's metadata URL in its challenges. */
-export function refusal(error: AuthError, resourceMetadata: ResourceMetadataUrl): AuthErrorResponse {
-  return authErrorResponse(error, { resourceMetadata: resourceMetadata() });
+/** The answer to a refused request, with the API's metadata URL and schemes in its challenges. */
+export function refusal(error: AuthError, challenges: ChallengeOptions): AuthErrorResponse {
+  return authErrorResponse(error, challenges);
 }
 
 /** A procedure's input that failed its zod schema, as one readable line. */
@@ -44,12 +49,12 @@ function describeInvalidInput(error: TRPCError): string | undefined {
  * input as 400 `invalid_request`, other client errors with a generic body, and server errors
  * without details.
  */
-export function createRestErrorHandler(resourceMetadata: ResourceMetadataUrl) {
+export function createRestErrorHandler(challenges: Challenges) {
   return (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const authError = findAuthError(error);
     if (authError) {
       logRefusal(request.log, authError);
-      const { status, headers, body } = refusal(authError, resourceMetadata);
+      const { status, headers, body } = refusal(authError, challenges());
       return reply.status(status).headers(headers).send(body);
     }
     if (error instanceof TRPCError) {

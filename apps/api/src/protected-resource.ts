@@ -1,3 +1,4 @@
+import type { RequestAuthenticator } from "@quickstart/auth";
 import type { FastifyInstance } from "fastify";
 import { SCOPES } from "./scopes";
 
@@ -9,7 +10,11 @@ export const PROTECTED_RESOURCE_METADATA_PATH = "/.well-known/oauth-protected-re
  */
 export function registerProtectedResourceMetadata(
   app: FastifyInstance,
-  { issuer, publicUrl }: { issuer: string; publicUrl: () => string },
+  {
+    issuer,
+    publicUrl,
+    dpop,
+  }: { issuer: string; publicUrl: () => string; dpop: RequestAuthenticator["dpop"] },
 ): void {
   app.get(PROTECTED_RESOURCE_METADATA_PATH, async () => ({
     resource: publicUrl(),
@@ -17,5 +22,8 @@ export function registerProtectedResourceMetadata(
     scopes_supported: Object.keys(SCOPES),
     bearer_methods_supported: ["header"],
     resource_documentation: `${publicUrl()}/docs`,
+    // RFC 9728 §2: which proof algorithms the API accepts, and whether it accepts only DPoP tokens.
+    ...(dpop.mode === "disabled" ? {} : { dpop_signing_alg_values_supported: dpop.algorithms }),
+    ...(dpop.mode === "required" ? { dpop_bound_access_tokens_required: true } : {}),
   }));
 }

@@ -2,7 +2,9 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createAccessTokenVerifier } from "@quickstart/auth";
 import closeWithGrace from "close-with-grace";
+import type { FastifyBaseLogger } from "fastify";
 import { buildApp } from "./app";
+import { dpopOptionsFromEnv } from "./dpop-options";
 import { readEnv, verifierConfigFromEnv } from "./env";
 import { createPrettyLogStream } from "./pretty-log";
 
@@ -10,6 +12,18 @@ const startedAt = performance.now();
 const env = readEnv();
 const config = verifierConfigFromEnv(env);
 let draining = false;
+// The replay store's later Redis errors go to the request log, once there is one.
+let log: Pick<FastifyBaseLogger, "info" | "warn"> | undefined;
+let dpop: Awaited<ReturnType<typeof dpopOptionsFromEnv>>;
+try {
+  dpop = await dpopOptionsFromEnv(env, {
+    info: (details, message) => log?.info(details, message),
+    warn: (details, message) => log?.warn(details, message),
+  });
+} catch (error) {
+  console.error(`Invalid configuration: ${(error as Error).message}`);
+  process.exit(1);
+}
 const app = await buildApp({
   verifier: createAccessTokenVerifier(config, {
     // The verifier logs key-set fetches through the same structured logger as requests.
@@ -26,7 +40,11 @@ const app = await buildApp({
     ...(env.LOG_FORMAT === "pretty" ? { stream: await createPrettyLogStream() } : {}),
   },
   draining: () => draining,
+  dpop,
 });
+log = app.log;
+// After the last request: a Redis replay store's connection closes with the app.
+app.addHook("onClose", () => dpop.replayStore.close());
 
 const inFlight = trackRequestsInFlight(app.server);
 const { SHUTDOWN_DELAY_MS: delayMs, SHUTDOWN_TIMEOUT_MS: timeoutMs } = env;

@@ -9,10 +9,9 @@
 
 import type { IncomingHttpHeaders } from "node:http";
 import {
-  type AccessTokenVerifier,
   AuthError,
   assertScopes,
-  parseAuthorizationHeader,
+  type RequestAuthenticator,
   toAuthError,
   type VerifiedAccessToken,
 } from "@quickstart/auth";
@@ -25,10 +24,10 @@ import { isScope, type Scope } from "./scopes";
  *
  * The inner context is pure: tests build it with `createContextInner` and call procedures through
  * `createCaller`. The HTTP context (tRPC adapter and REST mirrors alike) wires the request's
- * Authorization header to the verifier, lazily.
+ * Authorization and DPoP headers, method and path to the authenticator, lazily.
  */
 export interface ContextInner {
-  /** Verifies the request's bearer token; rejects with an AuthError. */
+  /** Verifies the request's access token (and DPoP proof); rejects with an AuthError. */
   authenticate: () => Promise<VerifiedAccessToken>;
   /** The HTTP request being answered, if any: what a proof bound to it (DPoP) is checked against. */
   request?: { method: string; path: string } | undefined;
@@ -45,22 +44,17 @@ interface HttpRequest {
   headers: IncomingHttpHeaders;
 }
 
-export function createHttpContextFactory(verifier: AccessTokenVerifier) {
+export function createHttpContextFactory(authenticator: RequestAuthenticator) {
   return ({ req }: { req: HttpRequest }): ContextInner => {
+    const request = { method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers };
     let verified: Promise<VerifiedAccessToken> | undefined;
     return createContextInner({
-      // Memoised: a batch of protected calls verifies the token once.
+      // Memoised: a tRPC batch is one HTTP request with one DPoP proof, verified (and spent) once.
       authenticate: () => {
-        if (verified === undefined) {
-          try {
-            verified = verifier.verify(parseAuthorizationHeader(req.headers.authorization));
-          } catch (error) {
-            verified = Promise.reject(error); // a malformed header
-          }
-        }
+        verified ??= authenticator.authenticate(request);
         return verified;
       },
-      request: { method: req.method ?? "GET", path: (req.url ?? "/").split("?", 1)[0] ?? "/" },
+      request: { method: request.method, path: request.url.split("?", 1)[0] ?? "/" },
     });
   };
 }

@@ -17,12 +17,15 @@ let app: FastifyInstance;
 let baseUrl: string;
 /** Every challenge's `resource_metadata` (RFC 9728 §5.1): the default public URL, from the port listened on. */
 let resourceMetadata: string;
+/** DPoP is `allowed` by default, so every challenge offers it next to Bearer (RFC 9449 §7.1). */
+let dpopChallenge: string;
 
 beforeAll(async () => {
   issuer = await startTestIssuer();
   app = await buildAppFor(issuer);
   baseUrl = await app.listen({ host: "127.0.0.1", port: 0 });
   resourceMetadata = `resource_metadata="http://localhost:${new URL(baseUrl).port}/.well-known/oauth-protected-resource"`;
+  dpopChallenge = `DPoP algs="ES256 EdDSA Ed25519 PS256 RS256", ${resourceMetadata}`;
 });
 afterAll(async () => {
   await app.close();
@@ -200,8 +203,8 @@ describe.each([
       expect(outcome.body).toEqual({ code, description });
       expect(outcome.wwwAuthenticate).toBe(
         code === "authorization_header_missing"
-          ? `Bearer ${resourceMetadata}`
-          : `Bearer error="invalid_token", error_description="${description}", ${resourceMetadata}`,
+          ? `Bearer ${resourceMetadata}, ${dpopChallenge}`
+          : `Bearer error="invalid_token", error_description="${description}", ${resourceMetadata}, ${dpopChallenge}`,
       );
     }
   });

@@ -1,11 +1,12 @@
 /**
  * The production bundle that `pnpm start:api` runs: built by build.mjs, started as its own process
- * on 127.0.0.1, and called over HTTP through REST and tRPC's httpLink and httpBatchLink.
+ * on 127.0.0.1, and called over HTTP through REST and tRPC's httpLink and httpBatchLink; two of
+ * them as replicas sharing a real redis-server as their DPoP replay store.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { startTestIssuer, type TestIssuer } from "@quickstart/auth/testing";
+import { createDpopKey, startTestIssuer, startTestRedis, type TestIssuer } from "@quickstart/auth/testing";
 import { createTRPCClient, httpBatchLink, httpLink, type TRPCClientError, type TRPCLink } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MESSAGES } from "../src/messages";
@@ -17,12 +18,14 @@ const apiDir = join(import.meta.dirname, "..");
 const bundle = join(apiDir, "dist", `server.bundle-test-${process.pid}.js`);
 
 let issuer: TestIssuer;
-let api: ChildProcess;
+/** Every bundle process started, stopped after all tests. */
+const started: ChildProcess[] = [];
 let baseUrl: string;
 
 /** Starts the bundle on a free port and resolves with the address Fastify logs. */
 function startBundle(entry: string, env: NodeJS.ProcessEnv): Promise<string> {
-  api = spawn(process.execPath, [entry], { cwd: apiDir, env, stdio: ["ignore", "pipe", "pipe"] });
+  const api = spawn(process.execPath, [entry], { cwd: apiDir, env, stdio: ["ignore", "pipe", "pipe"] });
+  started.push(api);
   return new Promise((resolve, reject) => {
     let output = "";
     api.stdout?.on("data", (chunk: Buffer) => {
@@ -51,7 +54,8 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  if (api && api.exitCode === null) {
+  for (const api of started) {
+    if (api.exitCode !== null || api.signalCode !== null) continue;
     const exited = new Promise((resolve) => api.once("exit", resolve));
     api.kill("SIGTERM");
     await exited;
@@ -134,5 +138,62 @@ describe("the production bundle", () => {
       "authorization_header_missing",
       "authorization_header_missing",
     ]);
+  });
+});
+
+describe("two bundles as replicas behind one public URL, sharing Redis (REDIS_URL)", () => {
+  const env = () => ({
+    PATH: process.env.PATH,
+    AUTH_ISSUER: issuer.issuer,
+    API_AUDIENCE: issuer.audience,
+    HOST: "127.0.0.1",
+    PORT: "0",
+    LOG_LEVEL: "info",
+    // What a load balancer in front of both would be reached at.
+    API_PUBLIC_URL: "https://api.example.test",
+  });
+
+  it("refuses a DPoP proof replayed against the other replica", async () => {
+    const redis = await startTestRedis();
+    try {
+      const [first, second] = await Promise.all([
+        startBundle(bundle, { ...env(), REDIS_URL: redis.url }),
+        startBundle(bundle, { ...env(), REDIS_URL: redis.url }),
+      ]);
+      const key = await createDpopKey();
+      const token = await issuer.sign({ cnf: { jkt: key.thumbprint } });
+      const headers = {
+        authorization: `DPoP ${token}`,
+        dpop: await key.proof({
+          htm: "GET",
+          htu: "https://api.example.test/api/private",
+          accessToken: token,
+        }),
+      };
+      expect((await fetch(`${first}/api/private`, { headers })).status).toBe(200);
+      const replay = await fetch(`${second}/api/private`, { headers });
+      expect([replay.status, ((await replay.json()) as { description: string }).description]).toEqual([
+        401,
+        "The DPoP proof has already been used",
+      ]);
+    } finally {
+      await redis.stop();
+    }
+  });
+
+  it("refuses to start when REDIS_URL names no Redis, in one line naming the variable, without a stack", async () => {
+    const redis = await startTestRedis();
+    await redis.stop();
+    const run = spawnSync(process.execPath, [bundle], {
+      cwd: apiDir,
+      env: { ...env(), REDIS_URL: redis.url },
+      encoding: "utf8",
+      timeout: 10_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(
+      /^Invalid configuration: REDIS_URL: cannot connect to Redis \(connect ECONNREFUSED/m,
+    );
+    expect(run.stderr).not.toMatch(/^\s+at /m);
   });
 });

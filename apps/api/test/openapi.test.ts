@@ -176,16 +176,20 @@ describe("GET /.well-known/oauth-protected-resource", () => {
       scopes_supported: ["read:messages"],
       bearer_methods_supported: ["header"],
       resource_documentation: `${PUBLIC_URL}/docs`,
+      // DPoP is allowed by default (RFC 9449 §5.1).
+      dpop_signing_alg_values_supported: ["ES256", "EdDSA", "Ed25519", "PS256", "RS256"],
     });
   });
 
   it("is what every challenge points at, on REST and tRPC", async () => {
     for (const url of ["/api/private", "/trpc/private"]) {
       const response = await app.inject({ url });
-      // One challenge per accepted scheme, each its own header line.
-      expect([response.headers["www-authenticate"]].flat()).toEqual([
-        `Bearer resource_metadata="${PUBLIC_URL}/.well-known/oauth-protected-resource"`,
-      ]);
+      // One challenge per accepted scheme (Bearer, and DPoP allowed by default): REST sends each as
+      // its own header line, tRPC's adapter (a Headers object) joins them with ", ", which is equivalent.
+      expect([response.headers["www-authenticate"]].flat().join(", ")).toEqual(
+        `Bearer resource_metadata="${PUBLIC_URL}/.well-known/oauth-protected-resource", ` +
+          `DPoP algs="ES256 EdDSA Ed25519 PS256 RS256", resource_metadata="${PUBLIC_URL}/.well-known/oauth-protected-resource"`,
+      );
     }
   });
 });

@@ -7,6 +7,9 @@ let problems: string[];
 
 test.beforeEach(async ({ page }) => {
   problems = await watchSpaPage(page);
+  // Bearer tokens here: a DPoP proof signed by a page whose clock jumped an hour ahead has an iat the
+  // issuer rightly refuses. (Refreshing DPoP-bound tokens is tested in apps/issuer/test/dpop.test.ts.)
+  await page.addInitScript(() => localStorage.setItem("quickstart.dpop", "off"));
   await page.clock.install();
   await page.goto(`${WEB_URL}/`);
   await logIn(page, "alice", "wonderland", "Alice Liddell");

@@ -9,6 +9,12 @@ export const WEB_CLIENT_ID = "quickstart-spa";
 /** Scopes the API understands; a token's `scope` is always a subset. */
 export const API_SCOPES = ["read:messages"] as const;
 
+/**
+ * Algorithms a client may sign DPoP proofs with; the same as the API's default allowlist
+ * (`DEFAULT_DPOP_ALGORITHMS` in packages/auth), so any key the issuer binds a token to, the API accepts.
+ */
+export const DPOP_ALGORITHMS = ["ES256", "EdDSA", "Ed25519", "PS256", "RS256"] as const;
+
 /** Auth0-like endpoint paths, so URLs in the quickstart read the same. */
 export const ROUTES = {
   authorization: "/authorize",
@@ -79,6 +85,7 @@ export function createProvider({
       },
     ],
     jwks: secrets.signingKeys,
+    enabledJWA: { dPoPSigningAlgValues: [...DPOP_ALGORITHMS] },
     // oidc-provider's cookies are HttpOnly and SameSite=Lax by default, and signed once there are keys.
     cookies: { keys: secrets.cookieKeys },
     routes: ROUTES,
@@ -117,6 +124,9 @@ export function createProvider({
       // Our own login page checks passwords; the built-in one accepts anything.
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      // RFC 9449: a token request with a DPoP proof gets a token bound to the proof's key (cnf.jkt,
+      // token_type DPoP), for every grant; one without a proof still gets a Bearer token.
+      dPoP: { enabled: true },
       revocation: {
         enabled: true,
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,

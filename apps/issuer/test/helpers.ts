@@ -151,19 +151,34 @@ export async function openLoginPage(issuer: RunningIssuer, extra: Record<string,
 /** The whole browser sign-in over HTTP; resolves the token response for the user. */
 export async function signIn(
   issuer: RunningIssuer,
-  { username, password, extra = {} }: { username: string; password: string; extra?: Record<string, string> },
+  {
+    username,
+    password,
+    extra = {},
+    tokenHeaders = {},
+  }: {
+    username: string;
+    password: string;
+    extra?: Record<string, string>;
+    /** Headers of the code exchange, such as a DPoP proof. */
+    tokenHeaders?: Record<string, string>;
+  },
 ) {
   const { client, verifier, loginPath } = await openLoginPage(issuer, extra);
   const callback = await client.follow(await client.postForm(loginPath, { username, password }));
   const location = new URL(callback.headers.get("location") ?? "");
   const code = location.searchParams.get("code");
   if (!code) throw new Error(`no code in ${location.href}`);
-  const response = await postToken(issuer, {
-    grant_type: "authorization_code",
-    client_id: "quickstart-spa",
-    code,
-    redirect_uri: REDIRECT_URI,
-    code_verifier: verifier,
-  });
+  const response = await postToken(
+    issuer,
+    {
+      grant_type: "authorization_code",
+      client_id: "quickstart-spa",
+      code,
+      redirect_uri: REDIRECT_URI,
+      code_verifier: verifier,
+    },
+    tokenHeaders,
+  );
   return { response, body: (await response.json()) as Record<string, string>, callback: location };
 }

@@ -85,6 +85,29 @@ describe("with the real API", { timeout: 30_000 }, () => {
     expect(lines[3]).toMatch(/^private \(no token\): 401 authorization_header_missing: /);
   });
 
+  it("`pnpm call --dpop` binds the token to its key, signs each call, and shows it refused as Bearer", async () => {
+    const { stdout } = await run(tsx, ["scripts/call.ts", "--dpop"], {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        AUTH_ISSUER: issuer.url,
+        API_AUDIENCE: AUDIENCE,
+        AUTH_CLIENT_ID: issuer.machineClient.clientId,
+        AUTH_CLIENT_SECRET: issuer.machineClient.clientSecret,
+        // The API's default public URL, which the proofs' htu must match.
+        API_URL: `http://localhost:${new URL(api.url).port}`,
+      },
+    });
+    const lines = stdout.trim().split("\n");
+    expect(lines).toHaveLength(6);
+    expect(lines[0]).toMatch(/^token: DPoP, bound to key [\w-]{43}$/);
+    expect(lines[2]).toMatch(/^private: 200 \{"message":".+"\}$/);
+    expect(lines[3]).toMatch(/^privateScoped: 200 \{"message":".+"\}$/);
+    expect(lines[5]).toBe(
+      "private (token as Bearer): 401 invalid_dpop_proof: The access token is bound to a DPoP key: send it with the DPoP scheme and a DPoP proof",
+    );
+  });
+
   it("`pnpm --silent get-token` prints only the token; errors go to stderr with exit 1", async () => {
     const env = {
       ...process.env,

@@ -3,7 +3,8 @@ import { StrictMode, Suspense } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./app";
 import { AuthProvider } from "./auth/auth-provider";
-import { createUserManager, readAccessToken } from "./auth/user-manager";
+import { createApiFetch } from "./auth/dpop";
+import { createUserManager } from "./auth/user-manager";
 import { createTrpcClient, TRPCProvider } from "./calls/trpc";
 import { ConfigContext, loadConfig } from "./config";
 import type { WebConfig } from "./env";
@@ -14,7 +15,8 @@ if (!root) throw new Error("index.html has no #root element");
 
 function render(config: WebConfig) {
   const userManager = createUserManager(config);
-  const trpcClient = createTrpcClient(config.apiUrl, () => readAccessToken(userManager));
+  const apiFetch = createApiFetch(userManager);
+  const trpcClient = createTrpcClient(config.apiUrl, apiFetch);
   const queryClient = new QueryClient({
     // Every call is an explicit click (refetch): disabled queries never run on mount, focus or
     // reconnect, and a 401 or 403 shows as it is instead of being retried.
@@ -33,7 +35,7 @@ function render(config: WebConfig) {
                 </p>
               }
             >
-              <AuthProvider userManager={userManager}>
+              <AuthProvider userManager={userManager} apiFetch={apiFetch}>
                 <App />
               </AuthProvider>
             </Suspense>

@@ -16,6 +16,8 @@ export const accessTokenClaimsSchema = z.looseObject({
   client_id: z.string().optional(),
   scope: z.string().optional(),
   permissions: z.array(z.string()).optional(),
+  /** RFC 9449 §6.1: a DPoP-bound token names its key's RFC 7638 thumbprint. */
+  cnf: z.looseObject({ jkt: z.string().min(1).optional() }).optional(),
 });
 
 export type AccessTokenClaims = z.infer<typeof accessTokenClaimsSchema>;

@@ -9,7 +9,10 @@ export type AuthErrorCode =
   | "token_expired"
   | "invalid_claims"
   | "Unauthorized"
-  | "jwks_unavailable";
+  | "jwks_unavailable"
+  | "invalid_dpop_proof"
+  | "use_dpop_nonce"
+  | "dpop_replay_store_unavailable";
 
 export type AuthErrorStatus = 401 | 403 | 503;
 
@@ -119,6 +122,40 @@ export class KeySetUnavailable extends AuthError {
   }
 }
 
+/**
+ * The DPoP proof is missing, malformed or does not match the request or the token (RFC 9449 §7.1);
+ * also a DPoP-bound token sent without one, as Bearer (§7.2).
+ */
+export class InvalidDpopProof extends AuthError {
+  readonly status = 401;
+  readonly code = "invalid_dpop_proof";
+}
+
+/** The API requires a server nonce in DPoP proofs and this proof has none or an old one (RFC 9449 §9). */
+export class UseDpopNonce extends AuthError {
+  readonly status = 401;
+  readonly code = "use_dpop_nonce";
+  constructor(
+    /** The nonce to put in the next proof; sent as the `DPoP-Nonce` response header. */
+    readonly nonce: string,
+  ) {
+    super("Resource server requires nonce in DPoP proof");
+  }
+}
+
+/**
+ * The store that remembers used proofs (Redis) did not answer. Accepting the proof could let a
+ * replay through, so the request is refused, as a 503 since the client is not at fault.
+ */
+export class DpopReplayStoreUnavailable extends AuthError {
+  readonly status = 503;
+  readonly code = "dpop_replay_store_unavailable";
+  readonly retryAfterSeconds = 1;
+  constructor(options?: { cause?: unknown }) {
+    super("The DPoP replay store is unavailable; try again shortly", options);
+  }
+}
+
 export type KnownAuthError =
   | AuthorizationHeaderMissing
   | AuthorizationHeaderInvalid
@@ -127,4 +164,7 @@ export type KnownAuthError =
   | TokenExpired
   | TokenClaimsInvalid
   | InsufficientScope
-  | KeySetUnavailable;
+  | KeySetUnavailable
+  | InvalidDpopProof
+  | UseDpopNonce
+  | DpopReplayStoreUnavailable;

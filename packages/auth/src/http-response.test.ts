@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { AuthorizationHeaderMissing, InsufficientScope, KeySetUnavailable, TokenExpired } from "./errors";
+import {
+  AuthorizationHeaderMissing,
+  DpopReplayStoreUnavailable,
+  InsufficientScope,
+  InvalidDpopProof,
+  KeySetUnavailable,
+  TokenExpired,
+  UseDpopNonce,
+} from "./errors";
 import { authErrorResponse } from "./http-response";
 
 const resourceMetadata = "https://api.example.com/.well-known/oauth-protected-resource";
@@ -43,5 +51,46 @@ describe("authErrorResponse", () => {
         resourceMetadata: 'https://api.example.com/"x"\\é',
       }).headers["www-authenticate"] ?? [];
     expect(challenge).toBe('Bearer resource_metadata="https://api.example.com/x"');
+  });
+
+  const dpop = { mode: "allowed", algorithms: ["ES256", "EdDSA"] } as const;
+
+  it("answers a bad DPoP proof with its error in the DPoP challenge, Bearer offered next to it", () => {
+    expect(
+      authErrorResponse(new InvalidDpopProof("The DPoP proof htm does not match"), {
+        resourceMetadata,
+        dpop,
+      }),
+    ).toEqual({
+      status: 401,
+      body: { code: "invalid_dpop_proof", description: "The DPoP proof htm does not match" },
+      headers: {
+        "www-authenticate": [
+          `DPoP error="invalid_dpop_proof", error_description="The DPoP proof htm does not match", algs="ES256 EdDSA", resource_metadata="${resourceMetadata}"`,
+          `Bearer resource_metadata="${resourceMetadata}"`,
+        ],
+      },
+    });
+  });
+
+  it("hands out the next nonce with use_dpop_nonce (RFC 9449 §9)", () => {
+    const { status, headers } = authErrorResponse(new UseDpopNonce("n-1"), {
+      dpop: { ...dpop, mode: "required" },
+    });
+    expect(status).toBe(401);
+    expect(headers).toEqual({
+      "www-authenticate": [
+        'DPoP error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof", algs="ES256 EdDSA"',
+      ],
+      "dpop-nonce": "n-1",
+    });
+  });
+
+  it("answers an unreachable replay store with 503 and Retry-After, and no challenge", () => {
+    expect(authErrorResponse(new DpopReplayStoreUnavailable(), { resourceMetadata, dpop })).toEqual({
+      status: 503,
+      body: { code: "dpop_replay_store_unavailable", description: expect.any(String) },
+      headers: { "retry-after": "1" },
+    });
   });
 });

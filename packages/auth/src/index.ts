@@ -7,6 +7,18 @@ export {
   type VerifierConfig,
   verifierConfigSchema,
 } from "./config";
+export {
+  type AuthenticatedRequest,
+  accessTokenHash,
+  createRequestAuthenticator,
+  DEFAULT_DPOP_ALGORITHMS,
+  DPOP_MODES,
+  type DpopConfig,
+  type DpopMode,
+  dpopConfigSchema,
+  type RequestAuthenticator,
+} from "./dpop";
+export { createDpopNonces, type DpopNonces } from "./dpop-nonce";
 export * from "./errors";
 export { type AuthErrorResponse, authErrorResponse } from "./http-response";
 export {
@@ -17,6 +29,8 @@ export {
   readCaFile,
 } from "./issuer-tls";
 export type { AuthLogger, KeysStatus } from "./key-set";
+export { createRedisReplayStore, type RedisReplayStoreOptions } from "./redis-replay-store";
+export { createMemoryReplayStore, type MemoryReplayStoreOptions, type ReplayStore } from "./replay-store";
 export {
   assertScopes,
   type GrantedScopes,

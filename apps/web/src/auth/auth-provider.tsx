@@ -1,5 +1,6 @@
 import type { User, UserManager } from "oidc-client-ts";
 import { createContext, type ReactNode, use, useCallback, useEffect, useMemo, useState } from "react";
+import { isDpopEnabled, readTokenBinding, setDpopEnabled, type TokenBinding } from "./dpop";
 import { classifyRedirect, urlWithoutOAuthParams } from "./redirect-callback";
 import { readAccessToken } from "./user-manager";
 
@@ -18,6 +19,14 @@ export interface Auth {
   logout: () => Promise<void>;
   /** The current access token, read fresh for every call (renewal replaces it). */
   getAccessToken: () => Promise<string | undefined>;
+  /** `fetch` for the API: adds the token, and a DPoP proof when the token is DPoP-bound. */
+  apiFetch: typeof fetch;
+  /** How the signed-in user's token is bound (DPoP and its key's thumbprint, or Bearer). */
+  tokenBinding: TokenBinding | undefined;
+  /** Whether the next login asks for DPoP-bound tokens. */
+  dpopEnabled: boolean;
+  /** Turns DPoP on or off; signs out of this app, since a token's binding is set at login. */
+  changeDpop: (enabled: boolean) => Promise<void>;
 }
 
 const AuthContext = createContext<Auth | null>(null);
@@ -75,9 +84,30 @@ async function startSession(userManager: UserManager): Promise<AuthState> {
 let sessionStart: Promise<AuthState> | undefined;
 
 /** Provides {@link useAuth}; suspends until the session is known (show a fallback around it). */
-export function AuthProvider({ userManager, children }: { userManager: UserManager; children: ReactNode }) {
+export function AuthProvider({
+  userManager,
+  apiFetch,
+  children,
+}: {
+  userManager: UserManager;
+  apiFetch: typeof fetch;
+  children: ReactNode;
+}) {
   sessionStart ??= startSession(userManager);
   const [state, setState] = useState<AuthState>(use(sessionStart));
+  const [tokenBinding, setTokenBinding] = useState<TokenBinding>();
+  const user = state.status === "signed-in" ? state.user : undefined;
+
+  useEffect(() => {
+    if (!user) return setTokenBinding(undefined);
+    let current = true;
+    void readTokenBinding(userManager, user).then((binding) => {
+      if (current) setTokenBinding(binding);
+    });
+    return () => {
+      current = false;
+    };
+  }, [userManager, user]);
 
   useEffect(() => {
     const { events } = userManager;
@@ -127,9 +157,28 @@ export function AuthProvider({ userManager, children }: { userManager: UserManag
 
   const getAccessToken = useCallback(() => readAccessToken(userManager), [userManager]);
 
+  const changeDpop = useCallback(
+    async (enabled: boolean) => {
+      setDpopEnabled(enabled);
+      await userManager.removeUser();
+      // The UserManager reads the setting when it is made, at page load.
+      window.location.reload();
+    },
+    [userManager],
+  );
+
   const auth = useMemo(
-    () => ({ state, login, logout, getAccessToken }),
-    [state, login, logout, getAccessToken],
+    () => ({
+      state,
+      login,
+      logout,
+      getAccessToken,
+      apiFetch,
+      tokenBinding,
+      dpopEnabled: isDpopEnabled(),
+      changeDpop,
+    }),
+    [state, login, logout, getAccessToken, apiFetch, tokenBinding, changeDpop],
   );
   return <AuthContext value={auth}>{children}</AuthContext>;
 }

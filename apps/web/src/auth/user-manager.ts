@@ -1,5 +1,6 @@
 import { UserManager, WebStorageStateStore } from "oidc-client-ts";
 import type { WebConfig } from "../env";
+import { dpopSettings } from "./dpop";
 
 /** `offline_access` asks for a refresh token, so an expired access token renews without an iframe. */
 export const REQUESTED_SCOPES = "openid profile read:messages offline_access";
@@ -26,6 +27,8 @@ export function createUserManager(config: WebConfig, origin: string = window.loc
     // fall back to a hidden iframe, which the CSP (frame-src 'none') forbids.
     automaticSilentRenew: false,
     monitorSession: false,
+    // DPoP-bound tokens, unless turned off in the session panel (see dpop.ts).
+    dpop: dpopSettings(),
   });
 }
 

@@ -2,18 +2,12 @@ import { type CallOutcome, outcomeFromRestResponse, unreachable } from "./call-o
 
 /**
  * Calls a REST mirror with plain fetch. Never throws: HTTP errors are outcomes to show, and a
- * failed fetch becomes an "unreachable" outcome. Without a token no Authorization header is sent.
+ * failed fetch becomes an "unreachable" outcome. `apiFetch` adds the token (and DPoP proof), if any.
  */
-export async function callRest(
-  apiUrl: string,
-  path: string,
-  accessToken: string | undefined,
-): Promise<CallOutcome> {
+export async function callRest(apiUrl: string, path: string, apiFetch: typeof fetch): Promise<CallOutcome> {
   let response: Response;
   try {
-    response = await fetch(`${apiUrl}${path}`, {
-      headers: accessToken ? { Authorization: `Bearer ${accessToken}` } : {},
-    });
+    response = await apiFetch(`${apiUrl}${path}`);
   } catch (error) {
     return unreachable(apiUrl, error instanceof Error ? error.message : String(error));
   }

@@ -37,7 +37,7 @@ export interface ApiCall {
  */
 export function useApiCalls(): ApiCall[] {
   const trpc = useTRPC();
-  const { getAccessToken } = useAuth();
+  const { apiFetch } = useAuth();
   const config = useConfig();
 
   const trpcOptions = {
@@ -49,7 +49,7 @@ export function useApiCalls(): ApiCall[] {
   const restQueries = useQueries({
     queries: ENDPOINTS.map((endpoint) => ({
       queryKey: ["rest", endpoint.restPath],
-      queryFn: async () => callRest(config.apiUrl, endpoint.restPath, await getAccessToken()),
+      queryFn: () => callRest(config.apiUrl, endpoint.restPath, apiFetch),
     })),
   });
 

@@ -5,7 +5,7 @@ import { useNow } from "./use-now";
 
 /** Who is logged in and what their access token says (decoded for display, never trusted). */
 export function SessionPanel() {
-  const { state, login } = useAuth();
+  const { state, login, tokenBinding } = useAuth();
   const config = useConfig();
 
   if (state.status === "signed-out") {
@@ -19,6 +19,7 @@ export function SessionPanel() {
         <button type="button" className="button" onClick={() => void login()}>
           Log in
         </button>
+        <DpopSetting />
       </section>
     );
   }
@@ -59,6 +60,22 @@ export function SessionPanel() {
         <dd>{token ? token.audiences.map((aud) => <code key={aud}>{aud}</code>) : "(opaque token)"}</dd>
         <dt>Expires</dt>
         <dd>{expiresAt ? <RelativeTime date={expiresAt} /> : "unknown"}</dd>
+        <dt>Token type</dt>
+        <dd data-testid="token-type">
+          {tokenBinding?.type === "DPoP"
+            ? "DPoP: bound to a key in this browser, useless anywhere else"
+            : "Bearer: whoever holds it can use it"}
+        </dd>
+        {tokenBinding?.thumbprint && (
+          <>
+            <dt>DPoP key</dt>
+            <dd>
+              <code data-testid="dpop-thumbprint" title="RFC 7638 thumbprint: the token's cnf.jkt">
+                {tokenBinding.thumbprint}
+              </code>
+            </dd>
+          </>
+        )}
         <dt>Refresh token</dt>
         <dd>{user.refresh_token ? "yes: renewed before it expires" : "no: log in again when it expires"}</dd>
       </dl>
@@ -80,7 +97,24 @@ export function SessionPanel() {
         <summary>All access token claims</summary>
         <pre>{JSON.stringify(token?.claims ?? {}, null, 2)}</pre>
       </details>
+      <DpopSetting />
     </section>
+  );
+}
+
+/** Turns DPoP off (or on) to compare: the change signs out of this app, as it applies from the next login. */
+function DpopSetting() {
+  const { dpopEnabled, changeDpop } = useAuth();
+  return (
+    <label className="setting">
+      <input
+        type="checkbox"
+        checked={dpopEnabled}
+        data-testid="dpop-setting"
+        onChange={(event) => void changeDpop(event.target.checked)}
+      />{" "}
+      Bind tokens to this browser with DPoP (changing it signs you out of this app)
+    </label>
   );
 }
 
