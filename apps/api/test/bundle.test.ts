@@ -141,7 +141,10 @@ describe("the production bundle", () => {
   });
 });
 
-describe("two bundles as replicas behind one public URL, sharing Redis (REDIS_URL)", () => {
+// Starting processes takes seconds on a busy machine.
+describe("two bundles as replicas behind one public URL, sharing Redis (REDIS_URL)", {
+  timeout: 30_000,
+}, () => {
   const env = () => ({
     PATH: process.env.PATH,
     AUTH_ISSUER: issuer.issuer,
@@ -188,7 +191,7 @@ describe("two bundles as replicas behind one public URL, sharing Redis (REDIS_UR
       cwd: apiDir,
       env: { ...env(), REDIS_URL: redis.url },
       encoding: "utf8",
-      timeout: 10_000,
+      timeout: 25_000,
     });
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(
