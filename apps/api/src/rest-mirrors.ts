@@ -70,8 +70,15 @@ export function routeSchema(path: string, meta: Meta): FastifySchema {
       ...(isProtected
         ? {
             401: errorBody(
-              "No valid access token",
-              ["authorization_header_missing", "invalid_header", "token_expired", "invalid_claims"],
+              "No valid access token, or no valid DPoP proof for it",
+              [
+                "authorization_header_missing",
+                "invalid_header",
+                "token_expired",
+                "invalid_claims",
+                "invalid_dpop_proof",
+                "use_dpop_nonce",
+              ],
               "WWW-Authenticate",
             ),
             ...(meta.scopes?.length
@@ -84,8 +91,8 @@ export function routeSchema(path: string, meta: Meta): FastifySchema {
                 }
               : {}),
             503: errorBody(
-              "The issuer's signing keys could not be fetched",
-              ["jwks_unavailable"],
+              "The issuer's signing keys could not be fetched, or the DPoP replay store did not answer",
+              ["jwks_unavailable", "dpop_replay_store_unavailable"],
               "Retry-After",
             ),
           }

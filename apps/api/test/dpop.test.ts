@@ -14,6 +14,7 @@ import {
   type TestIssuer,
   type TestRedis,
 } from "@quickstart/auth/testing";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AppOptions, buildApp } from "../src/app";
@@ -458,5 +459,24 @@ describe("the replay store's outage", () => {
       );
       expect((await call(app, path, { authorization: `Bearer ${bearerToken}` })).status).toBe(200);
     }
+  });
+});
+
+describe("the OpenAPI document", () => {
+  it("describes DPoP's refusals as the API sends them", async () => {
+    const document = (await replicaA.inject({ url: "/api/openapi.json" })).json() as {
+      paths: Record<
+        string,
+        { get: { responses: Record<string, { content: Record<string, { schema: object }> }> } }
+      >;
+    };
+    const responses = document.paths["/api/private"]?.get.responses ?? {};
+    const ajv = new Ajv2020({ strict: false });
+    const refused = await call(replicaA, PATHS.REST, { authorization: `Bearer ${boundToken}` });
+    const validate401 = ajv.compile(responses["401"]?.content["application/json"]?.schema ?? {});
+    expect(validate401({ code: refused.code, description: refused.description })).toBe(true);
+    const validate503 = ajv.compile(responses["503"]?.content["application/json"]?.schema ?? {});
+    expect(validate503({ code: "dpop_replay_store_unavailable", description: "x" })).toBe(true);
+    expect(validate401({ code: "made_up", description: "x" })).toBe(false);
   });
 });
