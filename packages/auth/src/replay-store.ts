@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+
 /**
  * Where the API remembers the `jti` of every DPoP proof it accepted, until the proof's `iat` window
  * ends (after which the proof is refused for its age anyway). One process can keep them in memory;
@@ -18,7 +20,8 @@ export interface ReplayStore {
 export interface MemoryReplayStoreOptions {
   /**
    * At most this many ids are remembered. When full, a new proof is refused rather than forgetting
-   * an id still in its window (which would let that proof be replayed). Default 100 000.
+   * an id still in its window (which would let that proof be replayed). Default 250 000: a 60 s
+   * window then holds about 4 000 proofs a second.
    */
   maxEntries?: number;
 }
@@ -33,7 +36,7 @@ export interface MemoryReplayStoreOptions {
  * await store.seen("jti-1", Date.now() + 60_000); // => true
  */
 export function createMemoryReplayStore({
-  maxEntries = 100_000,
+  maxEntries = 250_000,
 }: MemoryReplayStoreOptions = {}): ReplayStore {
   const expiries = new Map<string, number>();
 
@@ -48,10 +51,12 @@ export function createMemoryReplayStore({
     async seen(id, untilMs) {
       const now = Date.now();
       dropExpired(now);
-      const until = expiries.get(id);
+      // A 128-bit digest as the key: a short flat string, much smaller than the id it stands for.
+      const key = createHash("sha256").update(id).digest("base64url").slice(0, 22);
+      const until = expiries.get(key);
       if (until !== undefined && until > now) return true;
       if (expiries.size >= maxEntries) throw new Error("the in-memory DPoP replay store is full");
-      expiries.set(id, untilMs);
+      expiries.set(key, untilMs);
       return false;
     },
     async close() {
