@@ -40,13 +40,13 @@ export class ClusterIssuer {
     this.running = undefined;
   }
 
-  /** A client_credentials access token for the API, as `pnpm token` gets one. */
-  async token(): Promise<string> {
+  /** A client_credentials access token for the API, as `pnpm token` gets one; `headers` add a DPoP proof. */
+  async token(headers: Record<string, string> = {}): Promise<string> {
     if (!this.running) throw new Error("the issuer is not running");
     const { clientId, clientSecret } = this.running.machineClient;
     const response = await fetch(`${this.running.url}oauth/token`, {
       method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
+      headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
       body: new URLSearchParams({
         grant_type: "client_credentials",
         client_id: clientId,

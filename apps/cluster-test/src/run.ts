@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { createDpopKey, startTestRedis } from "@quickstart/auth/testing";
 import { AUDIENCE, ClusterIssuer, kidOf } from "./issuer";
 import { type LoadResult, startLoad } from "./load";
 import { startLoadBalancer } from "./nginx";
@@ -107,14 +108,22 @@ async function main(workDir: string): Promise<void> {
 
   const issuer = new ClusterIssuer(join(workDir, "issuer"));
   await issuer.start();
+  // The replicas' shared DPoP replay store, as compose's redis service.
+  const redis = await startTestRedis();
   try {
-    await runChecks(workDir, issuer, spec);
+    await runChecks(workDir, issuer, spec, redis.url);
   } finally {
+    await redis.stop();
     await issuer.stop();
   }
 }
 
-async function runChecks(workDir: string, issuer: ClusterIssuer, spec: ReturnType<typeof readContainerSpec>) {
+async function runChecks(
+  workDir: string,
+  issuer: ClusterIssuer,
+  spec: ReturnType<typeof readContainerSpec>,
+  redisUrl: string,
+) {
   const [lbPort = 0, singleLbPort = 0, webPort = 0, ...apiPorts] = await freePorts(3 + REPLICAS);
   await mkdir(join(workDir, "logs"), { recursive: true });
   const replicas = apiPorts.map(
@@ -127,6 +136,9 @@ async function runChecks(workDir: string, issuer: ClusterIssuer, spec: ReturnTyp
           API_AUDIENCE: AUDIENCE,
           AUTH_JWKS_MAX_AGE_S: "2",
           LOG_LEVEL: "info",
+          // As compose sets them: proofs name the load balancer's URL, and used ones go to Redis.
+          API_PUBLIC_URL: `http://127.0.0.1:${lbPort}`,
+          REDIS_URL: redisUrl,
           // Empty counts as unset, and keeps a developer's root .env from filling these in.
           AUTHOK_DOMAIN: "",
           AUTH_JWKS_URI: "",
@@ -172,6 +184,36 @@ async function runChecks(workDir: string, issuer: ClusterIssuer, spec: ReturnTyp
       shares.every((share) => share > 0),
     `${loadSummary(spread)}; replicas logged ${shares.join(" / ")} under nginx's request ids (${logged} in all)`,
   );
+
+  // DPoP: a proof accepted by one replica is refused by every other (the replay store is Redis),
+  // directly and through nginx.
+  {
+    const key = await createDpopKey();
+    const dpopToken = await issuer.token({
+      dpop: await key.proof({ htm: "POST", htu: `${issuer.url}oauth/token` }),
+    });
+    const headers = {
+      authorization: `DPoP ${dpopToken}`,
+      dpop: await key.proof({ htm: "GET", htu: privateUrl, accessToken: dpopToken }),
+    };
+    const answers = [];
+    for (const replica of replicas) {
+      const response = await fetch(`${replica.url}/api/private`, { headers });
+      answers.push(`${response.status} ${((await response.json()) as { code?: string }).code ?? "ok"}`);
+    }
+    const throughLb = {
+      ...headers,
+      dpop: await key.proof({ htm: "GET", htu: privateUrl, accessToken: dpopToken }),
+    };
+    const viaNginx = [];
+    for (let i = 0; i < 2; i += 1) viaNginx.push((await fetch(privateUrl, { headers: throughLb })).status);
+    const expected = ["200 ok", ...replicas.slice(1).map(() => "401 invalid_dpop_proof")];
+    record(
+      "DPoP proof replayed on another replica (Redis replay store)",
+      JSON.stringify(answers) === JSON.stringify(expected) && JSON.stringify(viaNginx) === "[200,401]",
+      `one proof sent to each replica in turn: ${answers.join(" / ")}; another twice through nginx: ${viaNginx.join(" / ")}`,
+    );
+  }
 
   // The web image's nginx: /config.json and the CSP rendered from the environment, bad values refused.
   {
