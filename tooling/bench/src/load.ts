@@ -21,6 +21,8 @@ export async function loadWindow(options: {
   connections: number;
   warmSeconds: number;
   seconds: number;
+  /** A DPoP proof per request, in order (a proof sent twice is refused, and counts as an error). */
+  dpopProofs?: string[] | undefined;
   onMeasuring(): void;
   onDone(): void;
 }): Promise<Window> {
@@ -31,6 +33,8 @@ export async function loadWindow(options: {
   let errors = 0;
   let startedAt = 0;
   let instance: autocannon.Instance | undefined;
+  const proofs = options.dpopProofs;
+  let nextProof = 0;
   const done = new Promise<autocannon.Result>((resolve, reject) => {
     instance = autocannon(
       {
@@ -38,6 +42,17 @@ export async function loadWindow(options: {
         headers: options.headers,
         connections: options.connections,
         duration: options.warmSeconds + options.seconds,
+        // autocannon calls setupRequest for every request it sends, so each one takes the next proof.
+        ...(proofs && {
+          requests: [
+            {
+              setupRequest(request) {
+                request.headers = { ...request.headers, dpop: proofs[nextProof++ % proofs.length] ?? "" };
+                return request;
+              },
+            },
+          ],
+        }),
       },
       (error, result) => (error ? reject(error) : resolve(result)),
     );

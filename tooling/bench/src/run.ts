@@ -15,10 +15,12 @@ import { fileURLToPath } from "node:url";
 import type { AppRouter } from "@quickstart/api";
 import { startIssuer } from "@quickstart/issuer";
 import { createTRPCClient, httpBatchLink, httpLink } from "@trpc/client";
+import { generateProof, type KeyPair } from "dpop";
+import { createDpopKey, getProofs } from "./dpop";
 import { loadWindow, type Window } from "./load";
 import { runMicrobenchmarks } from "./micro";
 import { type RowSummary, renderResults, type Target, writeResults } from "./report";
-import { type Server, startServer } from "./servers";
+import { freePort, type Server, startServer } from "./servers";
 
 const ROUNDS = 5;
 const WARM_SECONDS = 0.5;
@@ -59,12 +61,16 @@ async function main(): Promise<number> {
 
   // NODE_OPTIONS dropped: the servers run with their own start command's flags only.
   const env = { ...process.env, NODE_OPTIONS: undefined, AUTH_ISSUER: issuer.url, API_AUDIENCE: AUDIENCE };
-  const startApi = (logLevel: string) =>
-    startServer("pnpm", ["start:api"], {
+  const startApi = async (logLevel: string) => {
+    const port = await freePort();
+    // A DPoP proof's htu must match the API's public URL, so that is the URL the bench loads.
+    return startServer("pnpm", ["start:api"], {
       cwd: root,
-      env: { ...env, LOG_LEVEL: logLevel },
+      port,
+      env: { ...env, LOG_LEVEL: logLevel, API_PUBLIC_URL: `http://127.0.0.1:${port}` },
       readyPath: "/api/public",
     });
+  };
   // Three starts at LOG_LEVEL=info, which logs readyInMs; the measured API runs at warn, because at
   // info Fastify logs two lines per request and the bench would measure the logger.
   const readyInMs: number[] = [];
@@ -90,10 +96,15 @@ async function main(): Promise<number> {
   const token = await machineToken();
   const headers = { authorization: `Bearer ${token}` };
   const trpc = await trpcUrls(api.url, headers);
+  const dpopKey = await createDpopKey();
+  const dpopToken = await machineToken(dpopKey);
+  const dpopUrl = `${api.url}/api/private`;
+  const dpopHeaders = { authorization: `DPoP ${dpopToken}` };
   const rows = [
     { name: "REST /api/public", server: api, path: "/api/public" },
     { name: "REST /api/private", server: api, path: "/api/private" },
     { name: "REST /api/private-scoped", server: api, path: "/api/private-scoped" },
+    { name: "REST private (DPoP)", server: api, path: "/api/private", dpop: true },
     { name: "tRPC public (httpLink GET)", server: api, path: trpc.public },
     { name: "tRPC private (httpLink GET)", server: api, path: trpc.private },
     { name: "tRPC privateScoped (httpLink GET)", server: api, path: trpc.privateScoped },
@@ -102,7 +113,17 @@ async function main(): Promise<number> {
     { name: "Express peer /api/private", server: peer, path: "/api/private" },
     { name: "Express peer /api/private-scoped", server: peer, path: "/api/private-scoped" },
   ];
+  // One proof answers 200 and the same proof again 401: the row measures accepted proofs, not refusals.
+  const [proof = ""] = await getProofs(dpopKey, dpopUrl, dpopToken, 1);
+  const fresh = await fetch(dpopUrl, { headers: { ...dpopHeaders, dpop: proof } });
+  const replayed = await fetch(dpopUrl, { headers: { ...dpopHeaders, dpop: proof } });
+  if (fresh.status !== 200 || replayed.status !== 401) {
+    throw new Error(
+      `REST private (DPoP) answered ${fresh.status} to a proof and ${replayed.status} to its replay`,
+    );
+  }
   for (const row of rows) {
+    if (row.dpop) continue;
     const [withToken, without] = await Promise.all([
       fetch(row.server.url + row.path, { headers }),
       fetch(row.server.url + row.path),
@@ -114,6 +135,7 @@ async function main(): Promise<number> {
     }
   }
 
+  let dpopRate = 10_000;
   type Round = Window & { cpuMicrosPerRequest: number; jwksFetches: number; peakRssMb: number };
   const measure = async (
     row: (typeof rows)[number],
@@ -124,9 +146,14 @@ async function main(): Promise<number> {
     let cpuAtEnd = 0;
     let jwksAtStart = 0;
     let jwksAtEnd = 0;
+    // Proofs made before the load, for twice the most requests a window of this row has served yet.
+    const dpopProofs = row.dpop
+      ? await getProofs(dpopKey, dpopUrl, dpopToken, Math.ceil(2 * dpopRate * (warmSeconds + seconds)) + 1000)
+      : undefined;
     const window = await loadWindow({
       url: row.server.url + row.path,
-      headers,
+      headers: row.dpop ? dpopHeaders : headers,
+      dpopProofs,
       connections: CONNECTIONS,
       warmSeconds,
       seconds,
@@ -137,6 +164,7 @@ async function main(): Promise<number> {
         [cpuAtEnd, jwksAtEnd] = [row.server.cpuSeconds(), jwksFetches];
       },
     });
+    if (row.dpop) dpopRate = Math.max(dpopRate, window.requests / window.seconds);
     return {
       ...window,
       cpuMicrosPerRequest: ((cpuAtEnd - cpuAtStart) * 1e6) / Math.max(1, window.requests),
@@ -187,6 +215,10 @@ async function main(): Promise<number> {
     return median(values);
   };
   const restExtra = perRound("REST /api/private", "REST /api/public", (a, b) => a - b);
+  const dpopExtra = perRound("REST private (DPoP)", "REST /api/private", (a, b) => a - b);
+  log(
+    `REST private (DPoP) − REST /api/private, API CPU/req: ${dpopExtra.toFixed(1)} µs (median of the rounds)`,
+  );
   const privateRatio = perRound("REST /api/private", "Express peer /api/private", (a, b) => a / b);
   const publicRatio = perRound("REST /api/public", "Express peer /api/public", (a, b) => a / b);
   const apiPeakRss = Math.max(...summaries.filter((row) => row.server === "api").map((row) => row.peakRssMb));
@@ -229,10 +261,15 @@ async function main(): Promise<number> {
   return targets.every((target) => target.value <= target.limit) ? 0 : 1;
 }
 
-/** A token for the machine client, with the client credentials grant, as `pnpm get-token` gets one. */
-async function machineToken(): Promise<string> {
-  const response = await fetch(new URL("oauth/token", issuer.url), {
+/**
+ * A token for the machine client, with the client credentials grant, as `pnpm get-token` gets one;
+ * bound to `dpopKey` when given (a proof with the request), as `pnpm get-token --dpop` gets one.
+ */
+async function machineToken(dpopKey?: KeyPair): Promise<string> {
+  const tokenUrl = new URL("oauth/token", issuer.url);
+  const response = await fetch(tokenUrl, {
     method: "POST",
+    ...(dpopKey && { headers: { dpop: await generateProof(dpopKey, tokenUrl.href, "POST") } }),
     body: new URLSearchParams({
       grant_type: "client_credentials",
       client_id: issuer.machineClient.clientId,

@@ -26,9 +26,9 @@ const TICKS_PER_SECOND = 100;
 export async function startServer(
   command: string,
   args: string[],
-  options: { cwd: string; env: Record<string, string | undefined>; readyPath: string },
+  options: { cwd: string; env: Record<string, string | undefined>; readyPath: string; port?: number },
 ): Promise<Server> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: { ...options.env, PORT: String(port), HOST: "127.0.0.1" },
@@ -81,7 +81,7 @@ export async function startServer(
   };
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as { port: number };
