@@ -135,7 +135,8 @@ async function main(): Promise<number> {
     }
   }
 
-  let dpopRate = 10_000;
+  // Requests per second of the DPoP row, the highest seen so far; a generous guess before its first load.
+  let dpopRate: number | undefined;
   type Round = Window & { cpuMicrosPerRequest: number; jwksFetches: number; peakRssMb: number };
   const measure = async (
     row: (typeof rows)[number],
@@ -148,7 +149,12 @@ async function main(): Promise<number> {
     let jwksAtEnd = 0;
     // Proofs made before the load, for twice the most requests a window of this row has served yet.
     const dpopProofs = row.dpop
-      ? await getProofs(dpopKey, dpopUrl, dpopToken, Math.ceil(2 * dpopRate * (warmSeconds + seconds)) + 1000)
+      ? await getProofs(
+          dpopKey,
+          dpopUrl,
+          dpopToken,
+          Math.ceil(2 * (dpopRate ?? 10_000) * (warmSeconds + seconds)) + 1000,
+        )
       : undefined;
     const window = await loadWindow({
       url: row.server.url + row.path,
@@ -164,7 +170,7 @@ async function main(): Promise<number> {
         [cpuAtEnd, jwksAtEnd] = [row.server.cpuSeconds(), jwksFetches];
       },
     });
-    if (row.dpop) dpopRate = Math.max(dpopRate, window.requests / window.seconds);
+    if (row.dpop) dpopRate = Math.max(dpopRate ?? 0, window.requests / window.seconds);
     return {
       ...window,
       cpuMicrosPerRequest: ((cpuAtEnd - cpuAtStart) * 1e6) / Math.max(1, window.requests),
