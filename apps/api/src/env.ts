@@ -27,6 +27,23 @@ const optionalNumber = (option: z.ZodDefault<z.ZodNumber>) =>
 
 const verifierOptions = verifierConfigSchema.shape;
 
+/** A comma-separated list of asymmetric signing algorithms; unset means `defaults`. */
+const algorithmList = (defaults: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value) =>
+      (value ?? defaults)
+        .split(",")
+        .map((alg) => alg.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z
+        .array(z.enum(ALLOWED_ALGORITHMS, { error: `must list only ${ALLOWED_ALGORITHMS.join(", ")}` }))
+        .min(1),
+    );
+
 const milliseconds = z.coerce
   .number({ message: "must be a number of milliseconds" })
   .int("must be a whole number of milliseconds")
@@ -43,20 +60,7 @@ const envSchema = z
     AUTH_ISSUER: issuerUrlSchema.optional(),
     API_AUDIENCE: z.string({ error: "is required: the identifier of this API at the issuer" }).min(1),
     AUTH_JWKS_URI: z.url().optional(),
-    AUTH_ALGORITHMS: z
-      .string()
-      .optional()
-      .transform((value) =>
-        (value ?? "RS256")
-          .split(",")
-          .map((alg) => alg.trim())
-          .filter(Boolean),
-      )
-      .pipe(
-        z
-          .array(z.enum(ALLOWED_ALGORITHMS, { error: `must list only ${ALLOWED_ALGORITHMS.join(", ")}` }))
-          .min(1),
-      ),
+    AUTH_ALGORITHMS: algorithmList("RS256"),
     AUTH_CLOCK_TOLERANCE: optionalNumber(verifierOptions.clockTolerance),
     AUTH_STRICT_AT_JWT: flag,
     AUTH_JWKS_TIMEOUT_MS: optionalNumber(verifierOptions.fetchTimeoutMs),
@@ -82,20 +86,7 @@ const envSchema = z
 
     // --- DPoP (RFC 9449): sender-constrained tokens and the replay store ---
     AUTH_DPOP: z.enum(DPOP_MODES, { error: "must be allowed, required or disabled" }).default("allowed"),
-    AUTH_DPOP_ALGORITHMS: z
-      .string()
-      .optional()
-      .transform((value) =>
-        (value ?? DEFAULT_DPOP_ALGORITHMS.join(","))
-          .split(",")
-          .map((alg) => alg.trim())
-          .filter(Boolean),
-      )
-      .pipe(
-        z
-          .array(z.enum(ALLOWED_ALGORITHMS, { error: `must list only ${ALLOWED_ALGORITHMS.join(", ")}` }))
-          .min(1),
-      ),
+    AUTH_DPOP_ALGORITHMS: algorithmList(DEFAULT_DPOP_ALGORITHMS.join(",")),
     AUTH_DPOP_PROOF_WINDOW: z.coerce
       .number({ error: "must be a number of seconds (1-600)" })
       .int("must be a number of seconds (1-600)")
