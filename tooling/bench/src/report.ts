@@ -4,7 +4,7 @@ import type { MicroResult } from "./micro";
 /** One row over all its rounds: medians of the per-round values, totals of the counts. */
 export interface RowSummary {
   name: string;
-  server: "api" | "peer";
+  server: "api" | "peer" | "floor";
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;

@@ -91,6 +91,12 @@ async function main(): Promise<number> {
     readyPath: "/api/public",
   });
   servers.push(peer);
+  const floor = await startServer(process.execPath, [fileURLToPath(new URL("floor.ts", import.meta.url))], {
+    cwd: root,
+    env: { ...env, NODE_ENV: "production" },
+    readyPath: "/api/public",
+  });
+  servers.push(floor);
   log(`API pid ${api.pid}, peer pid ${peer.pid}; API ready in ${readyInMs.join(", ")} ms`);
 
   const token = await machineToken();
@@ -112,6 +118,7 @@ async function main(): Promise<number> {
     { name: "Express peer /api/public", server: peer, path: "/api/public" },
     { name: "Express peer /api/private", server: peer, path: "/api/private" },
     { name: "Express peer /api/private-scoped", server: peer, path: "/api/private-scoped" },
+    { name: "Plain Fastify route, no tRPC (floor) /api/public", server: floor, path: "/api/public" },
   ];
   // One proof answers 200 and the same proof again 401: the row measures accepted proofs, not refusals.
   const [proof = ""] = await getProofs(dpopKey, dpopUrl, dpopToken, 1);
@@ -197,7 +204,7 @@ async function main(): Promise<number> {
     const results = rounds.get(row.name) ?? [];
     return {
       name: row.name,
-      server: row.server === api ? "api" : "peer",
+      server: row.server === api ? "api" : row.server === peer ? "peer" : "floor",
       requestsPerSecond: median(results.map((result) => result.requests / result.seconds)),
       p50Ms: median(results.map((result) => result.p50Ms)),
       p99Ms: median(results.map((result) => result.p99Ms)),
