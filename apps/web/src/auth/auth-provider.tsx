@@ -2,7 +2,6 @@ import type { User, UserManager } from "oidc-client-ts";
 import { createContext, type ReactNode, use, useCallback, useEffect, useMemo, useState } from "react";
 import { isDpopEnabled, readTokenBinding, setDpopEnabled, type TokenBinding } from "./dpop";
 import { classifyRedirect, urlWithoutOAuthParams } from "./redirect-callback";
-import { readAccessToken } from "./user-manager";
 
 export type AuthState =
   | { status: "signed-out"; notice?: string }
@@ -17,8 +16,6 @@ export interface Auth {
   /** Redirects to the issuer; `prompt: "login"` asks for the login form even with a session there. */
   login: (options?: { prompt?: "login" }) => Promise<void>;
   logout: () => Promise<void>;
-  /** The current access token, read fresh for every call (renewal replaces it). */
-  getAccessToken: () => Promise<string | undefined>;
   /** `fetch` for the API: adds the token, and a DPoP proof when the token is DPoP-bound. */
   apiFetch: typeof fetch;
   /** How the signed-in user's token is bound (DPoP and its key's thumbprint, or Bearer). */
@@ -155,8 +152,6 @@ export function AuthProvider({
     }
   }, [userManager]);
 
-  const getAccessToken = useCallback(() => readAccessToken(userManager), [userManager]);
-
   const changeDpop = useCallback(
     async (enabled: boolean) => {
       setDpopEnabled(enabled);
@@ -172,13 +167,12 @@ export function AuthProvider({
       state,
       login,
       logout,
-      getAccessToken,
       apiFetch,
       tokenBinding,
       dpopEnabled: isDpopEnabled(),
       changeDpop,
     }),
-    [state, login, logout, getAccessToken, apiFetch, tokenBinding, changeDpop],
+    [state, login, logout, apiFetch, tokenBinding, changeDpop],
   );
   return <AuthContext value={auth}>{children}</AuthContext>;
 }

@@ -31,8 +31,3 @@ export function createUserManager(config: WebConfig, origin: string = window.loc
     dpop: dpopSettings(),
   });
 }
-
-/** The stored user's access token, read fresh on every call so a renewed token is used at once. */
-export async function readAccessToken(userManager: UserManager): Promise<string | undefined> {
-  return (await userManager.getUser())?.access_token;
-}
