@@ -157,6 +157,9 @@ async function runChecks(
   const token = await issuer.token();
   const authorization = `Bearer ${token}`;
   const privateUrl = `${lb.url}/api/private`;
+  /** Valid-token load on `url` for `duration` seconds, with the checks' number of connections. */
+  const loadFor = (url: string, duration: number) =>
+    startLoad({ url, connections: CONNECTIONS, duration, headers: { authorization } });
 
   // 1. Every replica serves a share, and nginx's X-Request-Id is each replica's request id.
   let requestNumber = 0;
@@ -265,19 +268,13 @@ async function runChecks(
     apiPorts: apiPorts.slice(0, 1),
   });
   const targets = { [`${REPLICAS} replicas`]: privateUrl, "1 replica": `${single.url}/api/private` };
-  await startLoad({ url: privateUrl, connections: CONNECTIONS, duration: 2, headers: { authorization } })
-    .result;
+  await loadFor(privateUrl, 2).result;
   const rounds: Record<string, LoadResult[]> = {};
   for (let round = 0; round < THROUGHPUT_ROUNDS; round += 1) {
     const order = Object.entries(targets);
     if (round % 2 === 1) order.reverse();
     for (const [label, url] of order) {
-      const result = await startLoad({
-        url,
-        connections: CONNECTIONS,
-        duration: THROUGHPUT_ROUND_SECONDS,
-        headers: { authorization },
-      }).result;
+      const result = await loadFor(url, THROUGHPUT_ROUND_SECONDS).result;
       rounds[label] = [...(rounds[label] ?? []), result];
     }
   }
@@ -295,12 +292,7 @@ async function runChecks(
   // 3. kill -9 of one replica under load: nginx retries the GETs it had sent there elsewhere.
   const [victim] = replicas.slice(1, 2);
   if (victim) {
-    const load = startLoad({
-      url: privateUrl,
-      connections: CONNECTIONS,
-      duration: 6,
-      headers: { authorization },
-    });
+    const load = loadFor(privateUrl, 6);
     await sleep(2000);
     victim.process?.signal("SIGKILL");
     const result = await load.result;
@@ -314,12 +306,7 @@ async function runChecks(
 
   // 4. Rolling restart under load: SIGTERM each replica, restart it, wait until it is ready.
   {
-    const load = startLoad({
-      url: privateUrl,
-      connections: CONNECTIONS,
-      duration: 120,
-      headers: { authorization },
-    });
+    const load = loadFor(privateUrl, 120);
     await sleep(1000);
     const started = performance.now();
     const exitCodes: Array<number | string> = [];
