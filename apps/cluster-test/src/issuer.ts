@@ -40,7 +40,7 @@ export class ClusterIssuer {
     this.running = undefined;
   }
 
-  /** A client_credentials access token for the API, as `pnpm token` gets one; `headers` add a DPoP proof. */
+  /** A client_credentials access token for the API, as `pnpm get-token` gets one; `headers` add a DPoP proof. */
   async token(headers: Record<string, string> = {}): Promise<string> {
     if (!this.running) throw new Error("the issuer is not running");
     const { clientId, clientSecret } = this.running.machineClient;
