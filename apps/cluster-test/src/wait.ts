@@ -9,7 +9,7 @@ export async function waitForStatus(
     abandonIf?: () => unknown;
     describe?: () => Promise<string> | string;
   },
-): Promise<number> {
+): Promise<void> {
   const started = performance.now();
   let last = "no answer";
   while (performance.now() - started < options.timeoutMs) {
@@ -20,7 +20,7 @@ export async function waitForStatus(
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
       await response.body?.cancel();
-      if (response.status === status) return performance.now() - started;
+      if (response.status === status) return;
       last = `HTTP ${response.status}`;
     } catch (error) {
       last = (error as Error).message;
