@@ -4,6 +4,7 @@ import { createDpopKey } from "@quickstart/auth/testing";
 import {
   API_URL,
   expectResult,
+  failOnSpaProblems,
   logIn,
   PRIVATE_CALLS,
   PUBLIC_CALLS,
@@ -12,19 +13,13 @@ import {
   screenshot,
   storedAccessToken,
   WEB_URL,
-  watchSpaPage,
 } from "./spa-page";
 
 // A token stolen from the SPA's storage: useless outside the browser when it is DPoP-bound.
-let problems: string[];
+failOnSpaProblems();
 
 test.beforeEach(async ({ page }) => {
-  problems = await watchSpaPage(page);
   await page.goto(`${WEB_URL}/`);
-});
-
-test.afterEach(() => {
-  expect(problems, "no console errors, uncaught errors or CSP violations on the SPA").toEqual([]);
 });
 
 /** The private REST mirror called from outside the browser, as whoever stole the token would. */

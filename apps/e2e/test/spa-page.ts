@@ -1,5 +1,5 @@
 import { mkdirSync } from "node:fs";
-import { expect, type Page } from "@playwright/test";
+import { expect, type Page, test } from "@playwright/test";
 
 /** Set by global-setup.ts: where the stack listens in this run. */
 export const WEB_URL = process.env.E2E_WEB_URL as string;
@@ -45,6 +45,20 @@ export async function watchSpaPage(page: Page): Promise<string[]> {
     });
   });
   return problems;
+}
+
+/**
+ * In every test of the calling file: watches the page with {@link watchSpaPage} from the start,
+ * and fails the test if anything was seen. Call it before the file's own `beforeEach`.
+ */
+export function failOnSpaProblems(): void {
+  let problems: string[] = [];
+  test.beforeEach(async ({ page }) => {
+    problems = await watchSpaPage(page);
+  });
+  test.afterEach(() => {
+    expect(problems, "no console errors, uncaught errors or CSP violations on the SPA").toEqual([]);
+  });
 }
 
 export async function screenshot(page: Page, name: string) {

@@ -2,23 +2,15 @@ import { expect, test } from "@playwright/test";
 import {
   expectLoggedIn,
   expectResult,
+  failOnSpaProblems,
   logIn,
   screenshot,
   submitLogin,
   WEB_URL,
-  watchSpaPage,
 } from "./spa-page";
 
 // A fresh context: no issuer session until alice logs in.
-let problems: string[];
-
-test.beforeEach(async ({ page }) => {
-  problems = await watchSpaPage(page);
-});
-
-test.afterEach(() => {
-  expect(problems, "no console errors, uncaught errors or CSP violations on the SPA").toEqual([]);
-});
+failOnSpaProblems();
 
 /** Logs out of the SPA, choosing "Stay signed in" on the issuer's page: its session lives on. */
 async function logOutStayingSignedIn(page: import("@playwright/test").Page) {

@@ -1,22 +1,17 @@
 import { expect, test } from "@playwright/test";
-import { expectResult, logIn, screenshot, storedAccessToken, WEB_URL, watchSpaPage } from "./spa-page";
+import { expectResult, failOnSpaProblems, logIn, screenshot, storedAccessToken, WEB_URL } from "./spa-page";
 
 // Each test gets Playwright's fresh context: no issuer session, and the page's clock under the
 // test's control.
-let problems: string[];
+failOnSpaProblems();
 
 test.beforeEach(async ({ page }) => {
-  problems = await watchSpaPage(page);
   // Bearer tokens here: a DPoP proof signed by a page whose clock jumped an hour ahead has an iat the
   // issuer rightly refuses. (Refreshing DPoP-bound tokens is tested in apps/issuer/test/dpop.test.ts.)
   await page.addInitScript(() => localStorage.setItem("quickstart.dpop", "off"));
   await page.clock.install();
   await page.goto(`${WEB_URL}/`);
   await logIn(page, "alice", "wonderland", "Alice Liddell");
-});
-
-test.afterEach(() => {
-  expect(problems, "no console errors, uncaught errors or CSP violations on the SPA").toEqual([]);
 });
 
 test("an access token about to expire is renewed with the refresh token, without a reload", async ({
