@@ -46,6 +46,15 @@ describe("with the real API", { timeout: 30_000 }, () => {
     await issuer?.close();
   });
 
+  /** The environment `pnpm call` and `pnpm get-token` read to get the issuer's machine token. */
+  const scriptEnv = () => ({
+    ...process.env,
+    AUTH_ISSUER: issuer.url,
+    API_AUDIENCE: AUDIENCE,
+    AUTH_CLIENT_ID: issuer.machineClient.clientId,
+    AUTH_CLIENT_SECRET: issuer.machineClient.clientSecret,
+  });
+
   it("accepts the machine token on /api/private and /api/private-scoped", async () => {
     const token = await machineToken(issuer);
     expect((await get(`${api.url}/api/private`)).status).toBe(401);
@@ -68,14 +77,7 @@ describe("with the real API", { timeout: 30_000 }, () => {
   it("`pnpm call` prints each procedure's result or typed auth error", async () => {
     const { stdout } = await run(tsx, ["scripts/call.ts"], {
       cwd: repoRoot,
-      env: {
-        ...process.env,
-        AUTH_ISSUER: issuer.url,
-        API_AUDIENCE: AUDIENCE,
-        AUTH_CLIENT_ID: issuer.machineClient.clientId,
-        AUTH_CLIENT_SECRET: issuer.machineClient.clientSecret,
-        API_URL: api.url,
-      },
+      env: { ...scriptEnv(), API_URL: api.url },
     });
     const lines = stdout.trim().split("\n");
     expect(lines).toHaveLength(4);
@@ -88,15 +90,8 @@ describe("with the real API", { timeout: 30_000 }, () => {
   it("`pnpm call --dpop` binds the token to its key, signs each call, and shows it refused as Bearer", async () => {
     const { stdout } = await run(tsx, ["scripts/call.ts", "--dpop"], {
       cwd: repoRoot,
-      env: {
-        ...process.env,
-        AUTH_ISSUER: issuer.url,
-        API_AUDIENCE: AUDIENCE,
-        AUTH_CLIENT_ID: issuer.machineClient.clientId,
-        AUTH_CLIENT_SECRET: issuer.machineClient.clientSecret,
-        // The API's default public URL, which the proofs' htu must match.
-        API_URL: `http://localhost:${new URL(api.url).port}`,
-      },
+      // The API's default public URL, which the proofs' htu must match.
+      env: { ...scriptEnv(), API_URL: `http://localhost:${new URL(api.url).port}` },
     });
     const lines = stdout.trim().split("\n");
     expect(lines).toHaveLength(6);
@@ -109,13 +104,7 @@ describe("with the real API", { timeout: 30_000 }, () => {
   });
 
   it("`pnpm --silent get-token` prints only the token; errors go to stderr with exit 1", async () => {
-    const env = {
-      ...process.env,
-      AUTH_ISSUER: issuer.url,
-      API_AUDIENCE: AUDIENCE,
-      AUTH_CLIENT_ID: issuer.machineClient.clientId,
-      AUTH_CLIENT_SECRET: issuer.machineClient.clientSecret,
-    };
+    const env = scriptEnv();
     const { stdout } = await run(tsx, ["scripts/get-token.ts"], { cwd: repoRoot, env });
     const token = stdout.trim();
     expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
