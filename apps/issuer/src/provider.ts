@@ -11,9 +11,10 @@ export const API_SCOPES = ["read:messages"] as const;
 
 /**
  * Algorithms a client may sign DPoP proofs with; the same as the API's default allowlist
- * (`DEFAULT_DPOP_ALGORITHMS` in packages/auth), so any key the issuer binds a token to, the API accepts.
+ * (`DEFAULT_DPOP_ALGORITHMS` in packages/auth, which test/dpop.test.ts compares with discovery), so
+ * any key the issuer binds a token to, the API accepts.
  */
-export const DPOP_ALGORITHMS = ["ES256", "EdDSA", "Ed25519", "PS256", "RS256"] as const;
+const DPOP_ALGORITHMS = ["ES256", "EdDSA", "Ed25519", "PS256", "RS256"] as const;
 
 /** Auth0-like endpoint paths, so URLs in the quickstart read the same. */
 export const ROUTES = {
