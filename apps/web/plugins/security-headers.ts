@@ -28,7 +28,7 @@ export function contentSecurityPolicy({ apiUrl, issuer }: CspOrigins): Record<st
 }
 
 /** Joins directives into a policy string. */
-export function serializeCsp(directives: Record<string, string>): string {
+function serializeCsp(directives: Record<string, string>): string {
   return Object.entries(directives)
     .map(([name, value]) => `${name} ${value}`)
     .join("; ");
