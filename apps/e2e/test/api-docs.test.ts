@@ -5,7 +5,7 @@
  */
 import { expect, type Page, test } from "@playwright/test";
 import { MESSAGES } from "@quickstart/api";
-import { API_URL, ISSUER_URL, MACHINE_CLIENT } from "./spa-page";
+import { API_URL, ISSUER_URL, MACHINE_CLIENT, watchCspViolations } from "./spa-page";
 
 /**
  * Collects console errors, uncaught errors, CSP violations and requests that leave the API (except
@@ -22,13 +22,7 @@ async function watchDocsPage(page: Page, allowedUrls: string[] = []): Promise<st
     if (!request.url().startsWith(API_URL) && !allowedUrls.includes(request.url()))
       problems.push(`left the API: ${request.url()}`);
   });
-  await page.exposeFunction("reportCspViolation", (violation: string) => problems.push(`CSP: ${violation}`));
-  await page.addInitScript(() => {
-    document.addEventListener("securitypolicyviolation", (event) => {
-      const report = (window as unknown as { reportCspViolation: (text: string) => void }).reportCspViolation;
-      report(`${event.effectiveDirective} blocked ${event.blockedURI}`);
-    });
-  });
+  await watchCspViolations(page, problems);
   return problems;
 }
 

@@ -36,6 +36,12 @@ export async function watchSpaPage(page: Page): Promise<string[]> {
   page.on("pageerror", (error) => {
     if (onSpa()) problems.push(`uncaught: ${error.message}`);
   });
+  await watchCspViolations(page, problems);
+  return problems;
+}
+
+/** Adds `CSP: <directive> blocked <URI> on <page>` to `problems` for each violation on any page. */
+export async function watchCspViolations(page: Page, problems: string[]): Promise<void> {
   // Bindings and init scripts run outside the page's CSP, so they see every violation.
   await page.exposeFunction("reportCspViolation", (violation: string) => problems.push(`CSP: ${violation}`));
   await page.addInitScript(() => {
@@ -44,7 +50,6 @@ export async function watchSpaPage(page: Page): Promise<string[]> {
       report(`${event.effectiveDirective} blocked ${event.blockedURI} on ${event.documentURI}`);
     });
   });
-  return problems;
 }
 
 /**
