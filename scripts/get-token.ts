@@ -6,6 +6,7 @@
 //   eval "$(pnpm --silent get-token --dpop)"
 //   curl -H "Authorization: DPoP $ACCESS_TOKEN" -H "DPoP: $DPOP_PROOF" http://localhost:3010/api/private
 import { parseArgs } from "node:util";
+import { apiUrlFromEnv } from "./lib/api-url";
 import { createDpopKeyPair, dpopProof, dpopThumbprint } from "./lib/dpop";
 import { getMachineToken } from "./lib/machine-token";
 import { loadRootEnv } from "./lib/root-env";
@@ -17,7 +18,7 @@ try {
     options: {
       dpop: { type: "boolean", default: false },
       method: { type: "string", default: "GET" },
-      url: { type: "string", default: `${process.env.API_URL ?? "http://localhost:3010"}/api/private` },
+      url: { type: "string", default: `${apiUrlFromEnv(process.env)}/api/private` },
     },
   });
   if (!values.dpop) {
