@@ -22,6 +22,16 @@ let issuer: TestIssuer;
 const started: ChildProcess[] = [];
 let baseUrl: string;
 
+/** The bundle's environment: the test issuer, a free port on 127.0.0.1, logs at info. */
+const bundleEnv = () => ({
+  PATH: process.env.PATH,
+  AUTH_ISSUER: issuer.issuer,
+  API_AUDIENCE: issuer.audience,
+  HOST: "127.0.0.1",
+  PORT: "0",
+  LOG_LEVEL: "info",
+});
+
 /** Starts the bundle on a free port and resolves with the address Fastify logs. */
 function startBundle(entry: string, env: NodeJS.ProcessEnv): Promise<string> {
   const api = spawn(process.execPath, [entry], { cwd: apiDir, env, stdio: ["ignore", "pipe", "pipe"] });
@@ -43,14 +53,7 @@ function startBundle(entry: string, env: NodeJS.ProcessEnv): Promise<string> {
 beforeAll(async () => {
   execFileSync(process.execPath, ["build.mjs", bundle], { cwd: apiDir, stdio: "pipe" });
   issuer = await startTestIssuer();
-  baseUrl = await startBundle(bundle, {
-    PATH: process.env.PATH,
-    AUTH_ISSUER: issuer.issuer,
-    API_AUDIENCE: issuer.audience,
-    HOST: "127.0.0.1",
-    PORT: "0",
-    LOG_LEVEL: "info",
-  });
+  baseUrl = await startBundle(bundle, bundleEnv());
 }, 30_000);
 
 afterAll(async () => {
@@ -146,12 +149,7 @@ describe("two bundles as replicas behind one public URL, sharing Redis (REDIS_UR
   timeout: 30_000,
 }, () => {
   const env = () => ({
-    PATH: process.env.PATH,
-    AUTH_ISSUER: issuer.issuer,
-    API_AUDIENCE: issuer.audience,
-    HOST: "127.0.0.1",
-    PORT: "0",
-    LOG_LEVEL: "info",
+    ...bundleEnv(),
     // What a load balancer in front of both would be reached at.
     API_PUBLIC_URL: "https://api.example.test",
   });
