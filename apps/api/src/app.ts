@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import cors from "@fastify/cors";
 import {
   type AccessTokenVerifier,
+  authErrorResponse,
   type ChallengeOptions,
   createMemoryReplayStore,
   createRequestAuthenticator,
@@ -11,7 +12,7 @@ import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/a
 import Fastify, { type FastifyServerOptions } from "fastify";
 import type { DpopOptions } from "./dpop-options";
 import { healthRoutes } from "./health";
-import { createRestErrorHandler, findAuthError, logRefusal, refusal } from "./http-errors";
+import { createRestErrorHandler, findAuthError, logRefusal } from "./http-errors";
 import { openApi } from "./openapi";
 import { PROTECTED_RESOURCE_METADATA_PATH, registerProtectedResourceMetadata } from "./protected-resource";
 import { appProcedures } from "./root";
@@ -128,7 +129,7 @@ export async function buildApp({
       // The same status, WWW-Authenticate and Retry-After as the REST mirrors, from the same mapping.
       responseMeta: ({ errors }) => {
         const authError = errors.map(findAuthError).find((found) => found !== undefined);
-        return authError ? { headers: refusal(authError, challenges()).headers } : {};
+        return authError ? { headers: authErrorResponse(authError, challenges()).headers } : {};
       },
     } satisfies FastifyTRPCPluginOptions<ReturnType<typeof router>>["trpcOptions"],
   });

@@ -2,12 +2,7 @@
  * Every error that becomes an HTTP answer goes through here: AuthErrors through packages/auth's one
  * mapping (`authErrorResponse`), for REST and tRPC alike, and everything else with a generic body.
  */
-import {
-  AuthError,
-  type AuthErrorResponse,
-  authErrorResponse,
-  type ChallengeOptions,
-} from "@quickstart/auth";
+import { AuthError, authErrorResponse, type ChallengeOptions } from "@quickstart/auth";
 import { TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from "fastify";
@@ -26,11 +21,6 @@ export function findAuthError(error: unknown): AuthError | undefined {
   if (error instanceof AuthError) return error;
   if (error instanceof TRPCError && error.cause instanceof AuthError) return error.cause;
   return undefined;
-}
-
-/** The answer to a refused request, with the API's metadata URL and schemes in its challenges. */
-export function refusal(error: AuthError, challenges: ChallengeOptions): AuthErrorResponse {
-  return authErrorResponse(error, challenges);
 }
 
 /** A procedure's input that failed its zod schema, as one readable line. */
@@ -54,7 +44,7 @@ export function createRestErrorHandler(challenges: Challenges) {
     const authError = findAuthError(error);
     if (authError) {
       logRefusal(request.log, authError);
-      const { status, headers, body } = refusal(authError, challenges());
+      const { status, headers, body } = authErrorResponse(authError, challenges());
       return reply.status(status).headers(headers).send(body);
     }
     if (error instanceof TRPCError) {
