@@ -8,7 +8,7 @@ import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from "fastify";
 
 /** What every challenge carries: the API's RFC 9728 metadata URL and the schemes it accepts. */
-export type Challenges = () => ChallengeOptions;
+type Challenges = () => ChallengeOptions;
 
 /** The one log line for a refused request, so every refusal logs the same fields. */
 export function logRefusal(log: FastifyBaseLogger, error: AuthError): void {

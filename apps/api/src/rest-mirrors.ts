@@ -19,7 +19,7 @@ export interface RestMirrorsOptions {
 }
 
 /** Each procedure of a record (plain nested objects) with its dotted path. */
-export function listProcedures(record: TRPCRouterRecord, prefix = ""): { path: string; meta: Meta }[] {
+function listProcedures(record: TRPCRouterRecord, prefix = ""): { path: string; meta: Meta }[] {
   return Object.entries(record).flatMap(([key, value]) =>
     // tRPC's own test for a procedure: procedures are functions, nested records plain objects.
     typeof value === "function"
@@ -29,7 +29,7 @@ export function listProcedures(record: TRPCRouterRecord, prefix = ""): { path: s
 }
 
 /** A zod schema as the JSON Schema (2020-12, as OpenAPI 3.1 uses) of what it accepts or returns. */
-export function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
+function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
   const { $schema: _, ...jsonSchema } = z.toJSONSchema(schema, { io });
   return jsonSchema;
 }
@@ -44,7 +44,7 @@ const errorBody = (description: string, codes: string[], header?: string) => ({
 });
 
 /** The Fastify route schema of one mirror: what @fastify/swagger turns into its OpenAPI operation. */
-export function routeSchema(path: string, meta: Meta): FastifySchema {
+function routeSchema(path: string, meta: Meta): FastifySchema {
   const rest = meta.rest as NonNullable<Meta["rest"]>;
   const input = meta.input ? jsonSchemaOf(meta.input, "input") : undefined;
   if (input && rest.method === "GET" && input.type !== "object") {
