@@ -17,13 +17,16 @@ const flag = z
   .optional()
   .transform((value) => value === "true" || value === "1");
 
-/** A number variable with the bounds of the verifier option it sets; unset means that option's default. */
-const optionalNumber = (option: z.ZodDefault<z.ZodNumber>) =>
+/** A number variable within `bounds`; unset means the option's default. */
+const optionalNumber = (bounds: z.ZodNumber) =>
   z
     .string()
     .optional()
     .transform((value) => (value === undefined || value === "" ? undefined : Number(value)))
-    .pipe(option.unwrap().optional());
+    .pipe(bounds.optional());
+
+/** A number variable with the bounds of the verifier option it sets. */
+const verifierNumber = (option: z.ZodDefault<z.ZodNumber>) => optionalNumber(option.unwrap());
 
 const verifierOptions = verifierConfigSchema.shape;
 
@@ -61,16 +64,12 @@ const envSchema = z
     API_AUDIENCE: z.string({ error: "is required: the identifier of this API at the issuer" }).min(1),
     AUTH_JWKS_URI: z.url().optional(),
     AUTH_ALGORITHMS: algorithmList("RS256"),
-    AUTH_CLOCK_TOLERANCE: optionalNumber(verifierOptions.clockTolerance),
+    AUTH_CLOCK_TOLERANCE: verifierNumber(verifierOptions.clockTolerance),
     AUTH_STRICT_AT_JWT: flag,
-    AUTH_JWKS_TIMEOUT_MS: optionalNumber(verifierOptions.fetchTimeoutMs),
-    AUTH_JWKS_COOLDOWN_MS: optionalNumber(verifierOptions.fetchCooldownMs),
-    AUTH_TOKEN_CACHE_SIZE: optionalNumber(verifierOptions.tokenCacheSize),
-    AUTH_JWKS_MAX_AGE_S: z
-      .string()
-      .optional()
-      .transform((value) => (value === undefined || value === "" ? undefined : Number(value)))
-      .pipe(z.number().int().min(1).max(86_400).optional()),
+    AUTH_JWKS_TIMEOUT_MS: verifierNumber(verifierOptions.fetchTimeoutMs),
+    AUTH_JWKS_COOLDOWN_MS: verifierNumber(verifierOptions.fetchCooldownMs),
+    AUTH_TOKEN_CACHE_SIZE: verifierNumber(verifierOptions.tokenCacheSize),
+    AUTH_JWKS_MAX_AGE_S: optionalNumber(z.number().int().min(1).max(86_400)),
     AUTH_CA_FILE: z
       .string()
       .optional()
