@@ -113,7 +113,8 @@ export const restMirrors: FastifyPluginAsync<RestMirrorsOptions> = async (app, o
       // The schema documents the input; the procedure validates it, after authentication.
       validatorCompiler: () => () => true,
       handler: async (request, reply) => {
-        // Aborts the procedure's `signal` when the client goes away before the answer.
+        // Aborts the procedure's `signal` when the client goes away before the answer; not Fastify's
+        // `request.signal`, which also aborts once a POST body has been read.
         const aborted = new AbortController();
         reply.raw.once("close", () => {
           if (!reply.raw.writableFinished) aborted.abort();

@@ -1,6 +1,6 @@
 /**
- * A REST mirror hands its procedure the request's abort signal (Fastify's `request.signal`), as the
- * tRPC adapter does: aborted when the client goes away before the answer, and only then.
+ * A REST mirror hands its procedure an abort signal, as the tRPC adapter does: aborted when the
+ * client goes away before the answer, and only then.
  */
 import { startTestIssuer, type TestIssuer } from "@quickstart/auth/testing";
 import type { FastifyInstance } from "fastify";
