@@ -8,9 +8,9 @@ export interface HealthOptions {
   draining?: (() => boolean) | undefined;
 }
 
-const statusSchema = (values: string[]) => ({
+const statusSchema = (values: string[], otherProperties: Record<string, object> = {}) => ({
   type: "object",
-  properties: { status: { type: "string", enum: values } },
+  properties: { status: { type: "string", enum: values }, ...otherProperties },
   required: ["status"],
 });
 
@@ -31,13 +31,7 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { ver
       logLevel: "warn",
       schema: {
         response: {
-          200: {
-            ...statusSchema(["ready"]),
-            properties: {
-              status: { type: "string", enum: ["ready"] },
-              keys: { type: "string", enum: ["loaded", "not_loaded", "stale"] },
-            },
-          },
+          200: statusSchema(["ready"], { keys: { type: "string", enum: ["loaded", "not_loaded", "stale"] } }),
           503: statusSchema(["draining"]),
         },
       },
