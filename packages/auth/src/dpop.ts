@@ -33,7 +33,7 @@ export type DpopMode = (typeof DPOP_MODES)[number];
 export const DEFAULT_DPOP_ALGORITHMS = ["ES256", "EdDSA", "Ed25519", "PS256", "RS256"] as const;
 
 /** Options of {@link createRequestAuthenticator} that are plain configuration. */
-export const dpopConfigSchema = z.object({
+const dpopConfigSchema = z.object({
   mode: z.enum(DPOP_MODES).default("allowed"),
   /** Asymmetric algorithms only (RFC 9449 §4.2): `none` and `HS*` cannot be listed. */
   algorithms: z
@@ -214,7 +214,7 @@ export function createRequestAuthenticator(
 }
 
 /** The `ath` claim for an access token: base64url of its SHA-256 (RFC 9449 §4.2). */
-export function accessTokenHash(accessToken: string): string {
+function accessTokenHash(accessToken: string): string {
   return createHash("sha256").update(accessToken).digest("base64url");
 }
 
