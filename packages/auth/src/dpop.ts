@@ -33,7 +33,7 @@ export type DpopMode = (typeof DPOP_MODES)[number];
 export const DEFAULT_DPOP_ALGORITHMS = ["ES256", "EdDSA", "Ed25519", "PS256", "RS256"] as const;
 
 /** Options of {@link createRequestAuthenticator} that are plain configuration. */
-export const dpopConfigSchema = z.object({
+const dpopConfigSchema = z.object({
   mode: z.enum(DPOP_MODES).default("allowed"),
   /** Asymmetric algorithms only (RFC 9449 §4.2): `none` and `HS*` cannot be listed. */
   algorithms: z
@@ -71,7 +71,7 @@ const PRIVATE_JWK_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] as con
 const DPOP_SCHEME = /^DPoP +([A-Za-z0-9\-._~+/]+=*)$/i;
 
 /**
- * Makes the request authenticator: Bearer tokens as before, DPoP-bound tokens with their proof
+ * Makes the request authenticator: Bearer tokens, and DPoP-bound tokens with their proof
  * (RFC 9449 §4.3 and §7). The access token goes through `verifier`, whose cache may serve it; the
  * proof is checked on every request, and its `jti` recorded in `replayStore`.
  *
@@ -113,7 +113,7 @@ export function createRequestAuthenticator(
       throw new AuthorizationHeaderInvalid("Authorization header must use the DPoP scheme");
     }
     if (!dpopScheme || config.mode === "disabled") {
-      // The quickstart's parser and errors, unchanged: in disabled mode "DPoP ..." is not Bearer.
+      // Bearer, with the quickstart's parser and errors: in disabled mode "DPoP ..." is just not Bearer.
       const token = parseAuthorizationHeader(authorization);
       const verified = await verifier.verify(token);
       if (verified.claims.cnf?.jkt !== undefined) {
@@ -214,7 +214,7 @@ export function createRequestAuthenticator(
 }
 
 /** The `ath` claim for an access token: base64url of its SHA-256 (RFC 9449 §4.2). */
-export function accessTokenHash(accessToken: string): string {
+function accessTokenHash(accessToken: string): string {
   return createHash("sha256").update(accessToken).digest("base64url");
 }
 

@@ -57,7 +57,7 @@ export class AuthorizationHeaderMissing extends AuthError {
   }
 }
 
-/** The Authorization header is not `Bearer <token>`. */
+/** The Authorization header is not `Bearer <token>` (or `DPoP <token>`, where DPoP applies). */
 export class AuthorizationHeaderInvalid extends AuthError {
   readonly status = 401;
   readonly code = "invalid_header";
@@ -144,8 +144,9 @@ export class UseDpopNonce extends AuthError {
 }
 
 /**
- * The store that remembers used proofs (Redis) did not answer. Accepting the proof could let a
- * replay through, so the request is refused, as a 503 since the client is not at fault.
+ * The store that remembers used proofs could not record this one (Redis did not answer, or the
+ * in-memory store is full). Accepting the proof could let a replay through, so the request is
+ * refused, as a 503 since the client is not at fault.
  */
 export class DpopReplayStoreUnavailable extends AuthError {
   readonly status = 503;

@@ -9,13 +9,11 @@ export {
 } from "./config";
 export {
   type AuthenticatedRequest,
-  accessTokenHash,
   createRequestAuthenticator,
   DEFAULT_DPOP_ALGORITHMS,
   DPOP_MODES,
   type DpopConfig,
   type DpopMode,
-  dpopConfigSchema,
   type RequestAuthenticator,
 } from "./dpop";
 export { createDpopNonces, type DpopNonces } from "./dpop-nonce";
@@ -45,4 +43,4 @@ export {
   toAuthError,
   type VerifiedAccessToken,
 } from "./verifier";
-export { type ChallengeOptions, wwwAuthenticateFor } from "./www-authenticate";
+export type { ChallengeOptions } from "./www-authenticate";

@@ -41,8 +41,11 @@ export function readCaFile(path: string): string {
  * await fetch(url, { dispatcher });
  */
 export async function createIssuerDispatcher(caFile: string | undefined): Promise<Dispatcher | undefined> {
-  if (!caFile) return undefined;
-  const ca = readCaFile(caFile);
+  return caFile ? dispatcherTrusting(readCaFile(caFile)) : undefined;
+}
+
+/** A dispatcher trusting Node's CAs and `ca`, the PEM that {@link readCaFile} returned. */
+export async function dispatcherTrusting(ca: string): Promise<Dispatcher> {
   // undici is slow to import (many CommonJS modules): only a configured CA pays for it.
   const { Agent } = await import("undici");
   return new Agent({ connect: { ca: [...rootCertificates, ca] } });

@@ -8,7 +8,7 @@ import {
   type RemoteJWKSet,
 } from "jose";
 import { KeySetUnavailable, SigningKeyNotFound } from "./errors";
-import { createIssuerDispatcher, describeFetchFailure, readCaFile } from "./issuer-tls";
+import { describeFetchFailure, dispatcherTrusting, readCaFile } from "./issuer-tls";
 
 /** The part of a pino-style logger the key set writes to. */
 export interface AuthLogger {
@@ -65,9 +65,9 @@ const silentLogger: AuthLogger = { info() {}, warn() {} };
  */
 export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
   const logger = options.logger ?? silentLogger;
-  // A bad AUTH_CA_FILE is a configuration error now, not a failed fetch later.
-  if (options.caFile) readCaFile(options.caFile);
-  let dispatcher: ReturnType<typeof createIssuerDispatcher> | undefined;
+  // Read once, now: a bad AUTH_CA_FILE is a configuration error, not a failed fetch later.
+  const ca = options.caFile ? readCaFile(options.caFile) : undefined;
+  let dispatcher: ReturnType<typeof dispatcherTrusting> | undefined;
   const failureBackoffMs = Math.min(FAILURE_BACKOFF_MS, options.fetchCooldownMs);
   const retryAfterSeconds = Math.ceil(failureBackoffMs / 1000);
   let version = 0;
@@ -103,7 +103,7 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
     const signal = init.signal ?? AbortSignal.timeout(options.fetchTimeoutMs);
     try {
       // `dispatcher` is Node's (undici's) extension of RequestInit, unknown to the DOM's typings.
-      dispatcher ??= createIssuerDispatcher(options.caFile);
+      if (ca !== undefined) dispatcher ??= dispatcherTrusting(ca);
       const request: RequestInit & { dispatcher?: Awaited<typeof dispatcher> } = {
         ...init,
         signal,

@@ -1,3 +1,4 @@
+import type { DpopMode } from "./dpop";
 import {
   type AuthError,
   AuthorizationHeaderMissing,
@@ -14,7 +15,7 @@ export interface ChallengeOptions {
    * Which schemes the API accepts (RFC 9449 §7.1): with DPoP `allowed`, a Bearer and a DPoP
    * challenge; `required`, DPoP only; `disabled` or unset, Bearer only.
    */
-  dpop?: { mode: "allowed" | "required" | "disabled"; algorithms: readonly string[] } | undefined;
+  dpop?: { mode: DpopMode; algorithms: readonly string[] } | undefined;
 }
 
 /**
