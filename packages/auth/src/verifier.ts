@@ -9,7 +9,7 @@ import {
 import { type AudiencePolicy, audienceHintFor, checkAudience, checkTokenUse } from "./audience";
 import { MAX_AUTHORIZATION_HEADER_LENGTH } from "./authorization-header";
 import { type AccessTokenClaims, accessTokenClaimsSchema, RFC9068_REQUIRED_CLAIMS } from "./claims";
-import { isIssuerTemplate, type VerifierConfig, verifierConfigSchema } from "./config";
+import { isIssuerTemplate, TENANT_PLACEHOLDER, type VerifierConfig, verifierConfigSchema } from "./config";
 import {
   AuthError,
   AuthorizationHeaderInvalid,
@@ -34,7 +34,10 @@ export interface VerifiedAccessToken {
 export interface AccessTokenVerifier {
   /** The first issuer whose tokens it accepts, as configured (where clients log in). */
   readonly issuer: string;
-  /** Every issuer (and multi-tenant template) whose tokens it accepts, as configured (what RFC 9728 metadata names). */
+  /**
+   * Every issuer whose tokens it accepts, a multi-tenant template once per allowed tenant (what
+   * RFC 9728 metadata names).
+   */
   readonly issuers: readonly string[];
   /** Resolves with the verified token or rejects with an {@link AuthError}; never anything else. */
   verify(token: string): Promise<VerifiedAccessToken>;
@@ -43,7 +46,7 @@ export interface AccessTokenVerifier {
    * with several issuers, `stale` if any is, else `loaded` if any is.
    */
   keysStatus(): KeysStatus;
-  /** Each issuer's key status, by issuer as configured. */
+  /** Each issuer's key status, by issuer as configured (a template once: its tenants share its keys). */
   keysStatusByIssuer(): Record<string, KeysStatus>;
   /** Stops the background key refresh (a refresh never keeps the process alive anyway). */
   close(): void;
@@ -70,6 +73,11 @@ export function createAccessTokenVerifier(
     logger: options.logger,
   });
   const { single } = registry;
+  const issuers = resolved.issuer.flatMap((issuer) =>
+    isIssuerTemplate(issuer)
+      ? resolved.tenants.map((tenant) => issuer.replaceAll(TENANT_PLACEHOLDER, tenant))
+      : [issuer],
+  );
   const algorithms = new Set<string>(resolved.algorithms);
   const audiences: AudiencePolicy = {
     audiences: resolved.audience,
@@ -149,8 +157,8 @@ export function createAccessTokenVerifier(
   }
 
   return {
-    issuer: resolved.issuer[0] as string,
-    issuers: registry.issuers,
+    issuer: issuers[0] as string,
+    issuers,
     // A token already accepted is served from memory until its exp (see verified-token-cache.ts).
     verify: withVerifiedTokenCache(verify, {
       maxEntries: resolved.tokenCacheSize,
