@@ -119,7 +119,7 @@ describe("a multi-tenant issuer template", () => {
   const TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad";
   let entra: TestIssuer;
   beforeAll(async () => {
-    entra = await startTestIssuer({ multiTenant: true });
+    entra = await startTestIssuer({ path: "/{tenantid}/v2.0" });
   });
   afterAll(() => entra.close());
 

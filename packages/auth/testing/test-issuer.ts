@@ -44,19 +44,19 @@ export interface TestIssuerOptions {
    */
   publicOrigin?: string;
   /**
-   * Entra ID's multi-tenant shape: the issuer is the template `<origin>/{tenantid}/v2.0`, whose
-   * discovery is served at `<origin>/common/v2.0/.well-known/openid-configuration` and names the
-   * template itself as its issuer.
+   * The issuer's path, `/` by default: `/oauth2/default` (Okta), `/realms/quickstart` (Keycloak),
+   * or Entra ID's multi-tenant template `/{tenantid}/v2.0`, whose discovery is served with
+   * `common` for the tenant and names the template itself as its issuer.
    */
-  multiTenant?: boolean;
+  path?: string;
 }
 
 export interface TestIssuer {
-  /** `http://127.0.0.1:<port>/` (`https:` with the `tls` option; see also `publicOrigin` and `multiTenant`) */
+  /** `http://127.0.0.1:<port>/` (`https:` with the `tls` option; see also `publicOrigin` and `path`) */
   readonly issuer: string;
   /** Where it listens: `http://127.0.0.1:<port>` (no trailing slash), whatever it names itself. */
   readonly listeningOrigin: string;
-  /** The issuer of one tenant: the template filled with `tenant` (the issuer itself unless `multiTenant`). */
+  /** The issuer of one tenant: a `{tenantid}` template filled with `tenant` (else the issuer itself). */
   issuerFor(tenant: string): string;
   readonly audience: string;
   /** `{ issuer, audience }`: what a verifier needs to accept this issuer's tokens. */
@@ -101,9 +101,8 @@ export async function startTestIssuer(options: TestIssuerOptions = {}): Promise<
   let current = published[0] as SigningKey;
   const requests = { discovery: 0, jwks: 0 };
 
-  const discoveryPath = options.multiTenant
-    ? "/common/v2.0/.well-known/openid-configuration"
-    : "/.well-known/openid-configuration";
+  const path = options.path ?? "/";
+  const discoveryPath = `${path.replaceAll("{tenantid}", "common").replace(/\/?$/, "/")}.well-known/openid-configuration`;
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const document =
       req.url === discoveryPath ? "discovery" : req.url === "/.well-known/jwks.json" ? "jwks" : undefined;
@@ -162,7 +161,7 @@ export async function startTestIssuer(options: TestIssuerOptions = {}): Promise<
   const { port } = server.address() as AddressInfo;
   const listeningOrigin = `${options.tls ? "https" : "http"}://127.0.0.1:${port}`;
   const origin = options.publicOrigin ?? listeningOrigin;
-  const issuer = options.multiTenant ? `${origin}/{tenantid}/v2.0` : `${origin}/`;
+  const issuer = `${origin}${path}`;
 
   const state: TestIssuer = {
     issuer,
