@@ -1,38 +1,20 @@
 /**
- * What adding an endpoint takes: one procedure definition. The procedures below are written once,
+ * What adding an endpoint takes: one procedure definition. The test's procedures are written once,
  * as a developer would add them to root.ts; everything else (the tRPC call, the REST route, its
  * OpenAPI operation, the 403 without the scope and the 400 on bad input) must come with them.
- * They sit beside the app's own procedures under a key and paths no user would pick, so a user's
- * endpoint (the README's `greet`, say) never collides with them.
+ * They are in add-endpoint-procedures.ts, beside the app's own under a key and paths no user would
+ * pick, so a user's endpoint (the README's `greet`, say) never collides with them.
  */
 import { startTestIssuer, type TestIssuer } from "@quickstart/auth/testing";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
 import { appProcedures } from "../src/root";
-import { endpoint, type router, scopedProcedure } from "../src/trpc";
+import type { router } from "../src/trpc";
+import { addEndpointTestProcedures } from "./add-endpoint-procedures";
 import { buildAppFor } from "./build-app-for";
 
-const procedures = {
-  ...appProcedures,
-  addEndpointTest: {
-    greet: endpoint(scopedProcedure("read:messages"), {
-      summary: "Greets someone by name",
-      rest: { method: "POST", path: "/api/add-endpoint-test/greet" },
-      input: z.object({ name: z.string().min(1).max(20), times: z.number().int().min(1).max(3).default(1) }),
-      output: z.object({ greeting: z.string() }),
-    }).mutation(({ input, ctx }) => ({
-      greeting: `${`Hello ${input.name}! `.repeat(input.times).trim()} (from ${ctx.token.claims.sub})`,
-    })),
-    echo: endpoint(scopedProcedure("read:messages"), {
-      summary: "Echoes a word",
-      rest: { method: "GET", path: "/api/add-endpoint-test/echo" },
-      input: z.object({ word: z.string().regex(/^[a-z]+$/) }),
-      output: z.object({ word: z.string() }),
-    }).query(({ input }) => ({ word: input.word })),
-  },
-};
+const procedures = { ...appProcedures, addEndpointTest: addEndpointTestProcedures };
 type TestRouter = ReturnType<typeof router<typeof procedures>>;
 
 let issuer: TestIssuer;

@@ -11,11 +11,16 @@ import { generate, type JsonSchema } from "json-schema-faker";
 import { expect } from "vitest";
 import { listProcedures } from "../src/rest-mirrors";
 
+/** The example OpenAPI shows for a body or a parameter (@fastify/swagger moves a schema's `examples` there). */
+interface Examples {
+  example?: unknown;
+  examples?: Record<string, { value: unknown }>;
+}
 export interface Operation {
   operationId: string;
   security?: Record<string, string[]>[];
-  parameters?: { in: string; name: string; required?: boolean; schema: JsonSchema }[];
-  requestBody?: { content: { "application/json": { schema: JsonSchema } } };
+  parameters?: ({ in: string; name: string; required?: boolean; schema: JsonSchema } & Examples)[];
+  requestBody?: { content: { "application/json": { schema: JsonSchema } & Examples } };
   responses: Record<
     string,
     { headers?: Record<string, unknown>; content: { "application/json": { schema: object } } }
@@ -54,28 +59,35 @@ export function listRequiredScopes(procedures: TRPCRouterRecord): Record<string,
   );
 }
 
+function exampleOf({ example, examples }: Examples): unknown {
+  return example ?? Object.values(examples ?? {})[0]?.value;
+}
+
 /**
- * A valid input for the operation, from its documented schema (json-schema-faker, seeded so runs
- * repeat): a JSON body, or query parameters. An `examples` entry in the schema (zod's
- * `.meta({ examples: [...] })`) is used as is, for inputs a JSON Schema cannot fully describe.
+ * A valid input for the operation, as a JSON body or a query string: the example its document shows,
+ * if any (zod's `.meta({ examples: [...] })`, for a rule JSON Schema cannot say, such as a
+ * `.refine()`), else a value json-schema-faker builds from its documented schema, seeded so runs repeat.
  */
 export async function buildValidInput(operation: Operation): Promise<{ body?: string; query?: string }> {
-  const options = { seed: 1, optionalsProbability: 0, useExamplesValue: true, useDefaultValue: true };
-  const bodySchema = operation.requestBody?.content["application/json"].schema;
-  if (bodySchema) return { body: JSON.stringify(await generate(bodySchema, options)) };
+  const options = { seed: 1, optionalsProbability: 0, useDefaultValue: true };
+  const body = operation.requestBody?.content["application/json"];
+  if (body) return { body: JSON.stringify(exampleOf(body) ?? (await generate(body.schema, options))) };
   const parameters = operation.parameters?.filter((parameter) => parameter.in === "query") ?? [];
   if (parameters.length === 0) return {};
-  const values = (await generate(
+  const withoutExample = parameters.filter((parameter) => exampleOf(parameter) === undefined);
+  const generated = (await generate(
     {
       type: "object",
-      properties: Object.fromEntries(parameters.map(({ name, schema }) => [name, schema])),
-      required: parameters.filter(({ required }) => required).map(({ name }) => name),
+      properties: Object.fromEntries(withoutExample.map(({ name, schema }) => [name, schema])),
+      required: withoutExample.filter(({ required }) => required).map(({ name }) => name),
     },
     options,
   )) as Record<string, unknown>;
   const query = new URLSearchParams();
-  for (const [name, value] of Object.entries(values))
-    for (const item of [value].flat()) query.append(name, String(item));
+  for (const parameter of parameters) {
+    const value = exampleOf(parameter) ?? generated[parameter.name];
+    for (const item of value === undefined ? [] : [value].flat()) query.append(parameter.name, String(item));
+  }
   return { query: query.toString() };
 }
 
