@@ -1,7 +1,8 @@
 /**
  * The API's endpoints. To add one, paste a procedure like this into `appProcedures` below (the
  * README's "Add an endpoint" shows the same text, and test/readme-example.test.ts keeps both
- * compiling, formatted and passing the API's tests), then restart `npm start` (`pnpm dev` reloads):
+ * compiling, formatted and passing the API's tests), then stop and rerun `npm start` (`pnpm dev`
+ * reloads by itself):
  *
  * ```ts
  * greet: endpoint(scopedProcedure("read:messages"), {

@@ -22,4 +22,12 @@ export const addEndpointTestProcedures = {
     input: z.object({ word: z.string().regex(/^[a-z]+$/) }),
     output: z.object({ word: z.string() }),
   }).query(({ input }) => ({ word: input.word })),
+  sevens: endpoint(scopedProcedure("read:messages"), {
+    summary: "Takes a multiple of seven, a rule only an example shows a client",
+    rest: { method: "POST", path: "/api/add-endpoint-test/sevens" },
+    input: z
+      .object({ n: z.number().refine((n) => n % 7 === 0, "not a multiple of 7") })
+      .meta({ examples: [{ n: 14 }] }),
+    output: z.object({ n: z.number() }),
+  }).mutation(({ input }) => ({ n: input.n })),
 };

@@ -121,6 +121,10 @@ describe("a procedure added with input and a scope", () => {
       requestBody: { content: { "application/json": { schema: { required: ["name"] } } } },
     });
     expect(Object.keys(greet?.responses as object)).toEqual(["200", "400", "401", "403", "503"]);
+    // A rule JSON Schema cannot say (a refine) gets an example, which the operation shows.
+    expect(document.paths["/api/add-endpoint-test/sevens"]?.post?.requestBody).toMatchObject({
+      content: { "application/json": { example: { n: 14 } } },
+    });
     const echo = document.paths["/api/add-endpoint-test/echo"]?.get;
     expect(echo?.parameters).toEqual([
       expect.objectContaining({ in: "query", name: "word", required: true }),
