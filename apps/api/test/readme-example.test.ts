@@ -3,7 +3,8 @@
  * The example is the same text in README.md and in root.ts's header. Pasted into a copy of root.ts
  * (beside the real modules), it must be formatted as biome wants and compile. The copy's endpoint
  * must then answer on tRPC and REST, be in the OpenAPI document, and pass the OpenAPI test's walk of
- * every documented response, beside add-endpoint.test.ts's procedures.
+ * every documented response, beside add-endpoint.test.ts's procedures. apps/api/turbo.json makes
+ * README.md and biome.json inputs of the cached test task, so editing either reruns this.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
