@@ -15,7 +15,7 @@ import {
 import { apiUrlFromEnv, DEFAULT_API_PORT } from "./lib/api-url";
 import { type ManagedChild, startChild } from "./lib/child-process-group";
 import { choosePorts, type PortRequest } from "./lib/choose-ports";
-import { loadRootEnv } from "./lib/root-env";
+import { firstOfList, loadRootEnv } from "./lib/root-env";
 import { waitForHttp } from "./lib/wait-for";
 
 const dev = process.argv.includes("--dev");
@@ -99,7 +99,7 @@ if (issuerSettings) {
     logger: issuerLog,
   }).catch((error: unknown) => fail((error as Error).message));
 }
-const issuerUrl = issuer?.url ?? env.AUTH_ISSUER ?? `https://${env.AUTHOK_DOMAIN}/`;
+const issuerUrl = issuer?.url ?? firstOfList(env.AUTH_ISSUER) ?? `https://${firstOfList(env.AUTHOK_DOMAIN)}/`;
 const audience = issuerSettings?.API_AUDIENCE ?? env.API_AUDIENCE;
 if (!audience)
   fail("API_AUDIENCE is required with AUTH_ISSUER/AUTHOK_DOMAIN: the API's identifier at your issuer.");
