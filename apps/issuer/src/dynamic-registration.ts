@@ -1,0 +1,95 @@
+import { type Configuration, errors } from "oidc-provider";
+
+type ClientMetadataHook = NonNullable<Configuration["extraClientMetadata"]>;
+
+/** Hosts a local app listens on for its authorization code (RFC 8252 §7.3, plus `localhost`). */
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/** Metadata a registering client may choose; the rest of its request is set here or dropped. */
+const CLIENT_CHOSEN = new Set([
+  "client_name",
+  "client_uri",
+  "logo_uri",
+  "policy_uri",
+  "tos_uri",
+  "contacts",
+  "software_id",
+  "software_version",
+  "redirect_uris",
+  "post_logout_redirect_uris",
+]);
+
+/** What every registered client is: a public native app using the code flow with PKCE (RFC 8252). */
+const REGISTERED_CLIENT = {
+  application_type: "native",
+  token_endpoint_auth_method: "none",
+  grant_types: ["authorization_code", "refresh_token"],
+  response_types: ["code"],
+} as const;
+
+/** Whether `uri` is an `http` URI on a loopback host (any port), where a local app can listen. */
+export function isLoopbackRedirectUri(uri: unknown): boolean {
+  const url = typeof uri === "string" ? URL.parse(uri) : null;
+  return url?.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname);
+}
+
+/**
+ * oidc-provider's `features.registration` for the development issuer: open dynamic client
+ * registration (RFC 7591), so MCP clients such as MCP Inspector, Claude Code or VS Code register
+ * themselves. What they may register is shaped by {@link loopbackClientsOnly}.
+ */
+export const OPEN_REGISTRATION = {
+  enabled: true,
+  initialAccessToken: false,
+  // No registration management (RFC 7592), so a registration access token would serve nothing.
+  issueRegistrationAccessToken: false,
+} as const;
+
+/**
+ * The `extraClientMetadata` hook that shapes every dynamic registration (static clients are built
+ * without a request and are left alone). A registered client is a public native app (no secret;
+ * authorization code with PKCE, and refresh tokens) whose redirect URIs are loopback ones only:
+ * other redirect URIs are dropped, and a registration with no loopback one is refused with
+ * `invalid_redirect_uri`. Being native, it may come back on any port of a registered loopback URI
+ * (RFC 8252 §7.3). It may send any of `supportedScopes` as its `scope` (MCP clients send the API's
+ * `scopes_supported`) and an unknown one is refused; the scope is then not kept as a limit, because
+ * what a client gets is decided at sign-in by the user's permissions, as for the web app.
+ */
+export function loopbackClientsOnly(supportedScopes: readonly string[]): ClientMetadataHook {
+  const supported = new Set(supportedScopes);
+  return {
+    properties: ["redirect_uris"],
+    validator(ctx, _key, _value, metadata) {
+      if (!ctx) return;
+      const requested = metadata as Record<string, unknown>;
+      const unknownScope = String(requested.scope ?? "")
+        .split(" ")
+        .find((scope) => scope && !supported.has(scope));
+      if (unknownScope) {
+        throw new errors.InvalidClientMetadata(
+          `scope "${unknownScope}" is not supported; use any of: ${supportedScopes.join(" ")}`,
+        );
+      }
+      const redirectUris = arrayOf(requested.redirect_uris).filter(isLoopbackRedirectUri);
+      if (!redirectUris.length) {
+        throw Object.assign(new errors.InvalidRedirectUri(), {
+          error_description:
+            "this development issuer registers only loopback redirect_uris, such as http://127.0.0.1:<port>/callback or http://localhost:<port>/callback",
+        });
+      }
+      for (const name of Object.keys(ctx.oidc.body ?? {}))
+        if (!CLIENT_CHOSEN.has(name)) delete requested[name];
+      // oidc-provider generated one if the request named a secret-based authentication method.
+      delete requested.client_secret;
+      delete requested.client_secret_expires_at;
+      Object.assign(requested, structuredClone(REGISTERED_CLIENT), {
+        redirect_uris: redirectUris,
+        post_logout_redirect_uris: arrayOf(requested.post_logout_redirect_uris).filter(isLoopbackRedirectUri),
+      });
+    },
+  };
+}
+
+function arrayOf(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
