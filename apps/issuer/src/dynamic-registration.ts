@@ -1,3 +1,4 @@
+import type { Middleware } from "koa";
 import { type Configuration, errors } from "oidc-provider";
 
 type ClientMetadataHook = NonNullable<Configuration["extraClientMetadata"]>;
@@ -27,8 +28,8 @@ const REGISTERED_CLIENT = {
   response_types: ["code"],
 } as const;
 
-/** Whether `uri` is an `http` URI on a loopback host (any port), where a local app can listen. */
-export function isLoopbackRedirectUri(uri: unknown): boolean {
+/** Whether `uri` is an `http` URI (or origin) on a loopback host, any port: a local app's. */
+function isLoopbackUri(uri: unknown): boolean {
   const url = typeof uri === "string" ? URL.parse(uri) : null;
   return url?.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname);
 }
@@ -70,7 +71,7 @@ export function loopbackClientsOnly(supportedScopes: readonly string[]): ClientM
           `scope "${unknownScope}" is not supported; use any of: ${supportedScopes.join(" ")}`,
         );
       }
-      const redirectUris = arrayOf(requested.redirect_uris).filter(isLoopbackRedirectUri);
+      const redirectUris = arrayOf(requested.redirect_uris).filter(isLoopbackUri);
       if (!redirectUris.length) {
         throw Object.assign(new errors.InvalidRedirectUri(), {
           error_description:
@@ -84,7 +85,7 @@ export function loopbackClientsOnly(supportedScopes: readonly string[]): ClientM
       delete requested.client_secret_expires_at;
       Object.assign(requested, structuredClone(REGISTERED_CLIENT), {
         redirect_uris: redirectUris,
-        post_logout_redirect_uris: arrayOf(requested.post_logout_redirect_uris).filter(isLoopbackRedirectUri),
+        post_logout_redirect_uris: arrayOf(requested.post_logout_redirect_uris).filter(isLoopbackUri),
       });
     },
   };
@@ -92,4 +93,25 @@ export function loopbackClientsOnly(supportedScopes: readonly string[]): ClientM
 
 function arrayOf(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
+}
+
+/**
+ * Koa middleware answering CORS for the registration endpoint, which oidc-provider does not: a
+ * page on a loopback origin (MCP Inspector's, say) may register from the browser. Other origins
+ * get no CORS headers, so browsers keep them out.
+ */
+export function loopbackRegistrationCors(registrationPath: string): Middleware {
+  return async (ctx, next) => {
+    const origin = ctx.get("origin");
+    if (ctx.path !== registrationPath) return next();
+    ctx.vary("Origin");
+    if (!isLoopbackUri(origin)) return next();
+    ctx.set("Access-Control-Allow-Origin", origin);
+    if (ctx.method !== "OPTIONS") return next();
+    ctx.set("Access-Control-Allow-Methods", "POST");
+    ctx.set("Access-Control-Allow-Headers", "Content-Type");
+    ctx.set("Access-Control-Max-Age", "600");
+    ctx.status = 204;
+    return undefined;
+  };
 }

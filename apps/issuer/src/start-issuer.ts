@@ -4,6 +4,7 @@ import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { authorizationAudience, tokenRequestAudience } from "./audience-param";
 import { type ClientCredentials, loadOrCreateSecrets } from "./data-dir";
+import { loopbackRegistrationCors } from "./dynamic-registration";
 import { interactionRoutes } from "./interactions";
 import { LoginLimiter } from "./login-limiter";
 import { alwaysOpenid } from "./openid-sign-in";
@@ -108,6 +109,7 @@ export async function startIssuer({
   provider.use(tokenRequestAudience(ROUTES.token, { defaultScope: API_SCOPES.join(" ") }));
   provider.use(authorizationAudience(ROUTES.authorization));
   provider.use(alwaysOpenid(ROUTES.authorization));
+  provider.use(loopbackRegistrationCors(ROUTES.registration));
   provider.use(interactionRoutes({ provider, webOrigins, limiter: new LoginLimiter(), logger }));
   // Log one line, never a stack or a request body; oidc-provider still answers with its JSON error.
   provider.on("server_error", (_ctx, error: Error) => logger.error(`issuer: server error: ${error.message}`));

@@ -147,6 +147,39 @@ describe("dynamic client registration (RFC 7591)", () => {
     expect(body).not.toHaveProperty("jwks_uri");
   });
 
+  it("answers CORS for a page on a loopback origin (MCP Inspector registers from the browser), and no other", async () => {
+    const preflight = (origin: string) =>
+      fetch(`${issuer.url}oidc/register`, {
+        method: "OPTIONS",
+        headers: {
+          origin,
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "content-type",
+        },
+      });
+    const allowed = await preflight("http://localhost:6274");
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("http://localhost:6274");
+    expect(allowed.headers.get("access-control-allow-headers")).toMatch(/content-type/i);
+    expect((await preflight("https://evil.example")).headers.get("access-control-allow-origin")).toBeNull();
+
+    const post = (origin: string, redirectUri: string) =>
+      fetch(`${issuer.url}oidc/register`, {
+        method: "POST",
+        headers: { origin, "content-type": "application/json" },
+        body: JSON.stringify(sdkClient(redirectUri)),
+      });
+    const created = await post("http://127.0.0.1:6274", "http://127.0.0.1:6274/oauth/callback");
+    expect(created.status).toBe(201);
+    expect(created.headers.get("access-control-allow-origin")).toBe("http://127.0.0.1:6274");
+    const refused = await post("http://127.0.0.1:6274", "https://evil.example/callback");
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get("access-control-allow-origin")).toBe("http://127.0.0.1:6274");
+    expect(
+      (await post("https://evil.example", CALLBACK)).headers.get("access-control-allow-origin"),
+    ).toBeNull();
+  });
+
   it("accepts every scope the API and the issuer advertise, and refuses an unknown one", async () => {
     const known = await register({ ...sdkClient(), scope: "openid profile offline_access read:messages" });
     expect(known.status).toBe(201);
