@@ -6,8 +6,13 @@ type ClientMetadataHook = NonNullable<Configuration["extraClientMetadata"]>;
 /** Hosts a local app listens on for its authorization code (RFC 8252 §7.3, plus `localhost`). */
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
-/** Metadata a registering client may choose; the rest of its request is set here or dropped. */
-const CLIENT_CHOSEN = new Set([
+/**
+ * Metadata a registering client may choose, and the ids oidc-provider assigned (over any the
+ * request named); the rest of its request is set here or dropped.
+ */
+const KEPT = new Set([
+  "client_id",
+  "client_id_issued_at",
   "client_name",
   "client_uri",
   "logo_uri",
@@ -78,8 +83,7 @@ export function loopbackClientsOnly(supportedScopes: readonly string[]): ClientM
             "this development issuer registers only loopback redirect_uris, such as http://127.0.0.1:<port>/callback or http://localhost:<port>/callback",
         });
       }
-      for (const name of Object.keys(ctx.oidc.body ?? {}))
-        if (!CLIENT_CHOSEN.has(name)) delete requested[name];
+      for (const name of Object.keys(ctx.oidc.body ?? {})) if (!KEPT.has(name)) delete requested[name];
       // oidc-provider generated one if the request named a secret-based authentication method.
       delete requested.client_secret;
       delete requested.client_secret_expires_at;

@@ -136,6 +136,7 @@ describe("dynamic client registration (RFC 7591)", () => {
       grant_types: ["authorization_code", "client_credentials", "implicit"],
       application_type: "web",
       jwks_uri: "https://evil.example/jwks.json",
+      client_id: "quickstart-spa",
     });
     expect(status).toBe(201);
     expect(body).toMatchObject({
@@ -145,6 +146,7 @@ describe("dynamic client registration (RFC 7591)", () => {
     });
     expect(body).not.toHaveProperty("client_secret");
     expect(body).not.toHaveProperty("jwks_uri");
+    expect(body.client_id).not.toBe("quickstart-spa");
   });
 
   it("answers CORS for a page on a loopback origin (MCP Inspector registers from the browser), and no other", async () => {
