@@ -49,7 +49,8 @@ async function machineTokenConfigFromEnv(env: NodeJS.ProcessEnv): Promise<Machin
   }
   const embedded = parseIssuerEnv(env);
   const issuer = `http://localhost:${embedded.ISSUER_PORT}/`;
-  const audience = embedded.API_AUDIENCE;
+  // The first identifier is the API's default one, which the machine client asks for.
+  const audience = embedded.API_AUDIENCE[0] as string;
   if (credentials) return { issuer, audience, ...credentials };
   const client = await readMachineClient(embedded.ISSUER_DATA_DIR);
   if (!client) {
