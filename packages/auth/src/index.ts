@@ -17,6 +17,7 @@ export {
   type RequestAuthenticator,
 } from "./dpop";
 export { createDpopNonces, type DpopNonces } from "./dpop-nonce";
+export { createProofKeyCache, type ProofKey, type ProofKeyCache } from "./dpop-proof-key";
 export * from "./errors";
 export { type AuthErrorResponse, authErrorResponse } from "./http-response";
 export {
