@@ -12,7 +12,7 @@ import {
   InvalidDpopProof,
   UseDpopNonce,
 } from "./errors";
-import type { ReplayStore } from "./replay-store";
+import { ReplayShareExceeded, type ReplayStore } from "./replay-store";
 import type { AccessTokenVerifier, VerifiedAccessToken } from "./verifier";
 
 /**
@@ -143,8 +143,15 @@ export function createRequestAuthenticator(
       replayed = await replayStore.seen(
         `${claimed.key.thumbprint}:${claimed.jti}`,
         (claimed.iat + config.proofWindowSeconds + 1) * 1000,
+        claimed.key.thumbprint,
       );
     } catch (cause) {
+      if (cause instanceof ReplayShareExceeded) {
+        throw new InvalidDpopProof(
+          "This DPoP key has sent too many proofs within the proof window; wait before sending more",
+          { cause },
+        );
+      }
       throw new DpopReplayStoreUnavailable({ cause });
     }
     if (replayed) throw new InvalidDpopProof("The DPoP proof has already been used");

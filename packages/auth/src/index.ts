@@ -29,7 +29,12 @@ export {
 } from "./issuer-tls";
 export type { AuthLogger, KeysStatus } from "./key-set";
 export { createRedisReplayStore, type RedisReplayStoreOptions } from "./redis-replay-store";
-export { createMemoryReplayStore, type MemoryReplayStoreOptions, type ReplayStore } from "./replay-store";
+export {
+  createMemoryReplayStore,
+  type MemoryReplayStoreOptions,
+  ReplayShareExceeded,
+  type ReplayStore,
+} from "./replay-store";
 export {
   assertScopes,
   type GrantedScopes,
