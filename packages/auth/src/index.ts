@@ -2,6 +2,8 @@ export { parseAuthorizationHeader } from "./authorization-header";
 export type { AccessTokenClaims } from "./claims";
 export {
   ALLOWED_ALGORITHMS,
+  type IntrospectionConfig,
+  introspectionConfigSchema,
   issuerUrlSchema,
   type SigningAlgorithm,
   type VerifierConfig,
@@ -19,6 +21,11 @@ export {
 export { createDpopNonces, type DpopNonces } from "./dpop-nonce";
 export * from "./errors";
 export { type AuthErrorResponse, authErrorResponse } from "./http-response";
+export {
+  createTokenIntrospector,
+  type TokenIntrospector,
+  type TokenIntrospectorOptions,
+} from "./introspection";
 export {
   CaFileInvalid,
   createIssuerDispatcher,

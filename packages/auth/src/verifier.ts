@@ -10,6 +10,7 @@ import {
   TokenExpired,
   TokenInvalid,
 } from "./errors";
+import { createTokenIntrospector } from "./introspection";
 import { type AuthLogger, createIssuerKeySet, type KeysStatus, quote } from "./key-set";
 import { readScopes } from "./scopes";
 import { withVerifiedTokenCache } from "./verified-token-cache";
@@ -99,16 +100,43 @@ export function createAccessTokenVerifier(
     }
   }
 
+  // A token already accepted is served from memory until its exp (see verified-token-cache.ts).
+  const verifyJwt = withVerifiedTokenCache(verify, {
+    maxEntries: resolved.tokenCacheSize,
+    keySetGeneration: () => keySet.version,
+  });
+  const introspector =
+    resolved.introspection &&
+    createTokenIntrospector({
+      introspection: resolved.introspection,
+      issuers: [resolved.issuer],
+      audiences: [resolved.audience],
+      clockTolerance: resolved.clockTolerance,
+      fetchTimeoutMs: resolved.fetchTimeoutMs,
+      cacheSize: resolved.tokenCacheSize,
+      caFile: resolved.caFile,
+      logger: options.logger,
+    });
+
   return {
     issuer: resolved.issuer,
-    // A token already accepted is served from memory until its exp (see verified-token-cache.ts).
-    verify: withVerifiedTokenCache(verify, {
-      maxEntries: resolved.tokenCacheSize,
-      keySetGeneration: () => keySet.version,
-    }),
+    // Without introspection configured, every token goes the JWT way, as it always has.
+    verify: introspector
+      ? (token) => (isCompactJws(token) ? verifyJwt(token) : introspector.verify(token))
+      : verifyJwt,
     keysStatus: () => keySet.status(),
     close: () => keySet.close(),
   };
+}
+
+/**
+ * Whether a token is shaped as a JWT (`<header>.<payload>.<signature>`, the header a JSON object:
+ * `eyJ` is `{"` in base64url). Anything else is an opaque token, for introspection.
+ */
+function isCompactJws(token: string): boolean {
+  const first = token.indexOf(".");
+  const second = token.indexOf(".", first + 1);
+  return token.startsWith("eyJ") && second > first + 1 && token.indexOf(".", second + 1) === -1;
 }
 
 /**
