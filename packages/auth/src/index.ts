@@ -22,11 +22,6 @@ export { createDpopNonces, type DpopNonces } from "./dpop-nonce";
 export * from "./errors";
 export { type AuthErrorResponse, authErrorResponse } from "./http-response";
 export {
-  createTokenIntrospector,
-  type TokenIntrospector,
-  type TokenIntrospectorOptions,
-} from "./introspection";
-export {
   CaFileInvalid,
   createIssuerDispatcher,
   describeFetchFailure,
