@@ -29,14 +29,15 @@ export interface CallLimits {
 export function createCallLimiter({ maxConcurrent, maxPerSecond }: CallLimits): CallLimiter {
   let inFlight = 0;
   let tokens = maxPerSecond;
-  let refilledAt = Date.now();
+  // A monotonic clock: a wall clock set back must not stop every call until it catches up.
+  let refilledAt = performance.now();
 
   return {
     tryAcquire() {
       if (inFlight >= maxConcurrent) {
         return { granted: false, reason: `${inFlight} calls in flight (at most ${maxConcurrent})` };
       }
-      const now = Date.now();
+      const now = performance.now();
       tokens = Math.min(maxPerSecond, tokens + ((now - refilledAt) * maxPerSecond) / 1000);
       refilledAt = now;
       if (tokens < 1) return { granted: false, reason: `more than ${maxPerSecond} calls per second` };
