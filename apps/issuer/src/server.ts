@@ -26,7 +26,7 @@ const issuer = await startIssuer({
   accessTokenFormat: env.ISSUER_ACCESS_TOKEN_FORMAT,
 }).catch((error: unknown) => fail((error as Error).message));
 
-console.log(`Development issuer ready at ${issuer.url} (API audience ${env.API_AUDIENCE})`);
+console.log(`Development issuer ready at ${issuer.url} (API audience ${env.API_AUDIENCE.join(", ")})`);
 // Printed once, on purpose: the demo machine client is how you get a token with curl.
 console.log(
   `Machine client: client_id=${issuer.machineClient.clientId} client_secret=${issuer.machineClient.clientSecret}`,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type AudiencePolicy, checkAudience, checkTokenUse } from "./audience";
 import { MAX_AUTHORIZATION_HEADER_LENGTH } from "./authorization-header";
 import { createCallLimiter } from "./call-limiter";
 import { accessTokenClaimsSchema } from "./claims";
@@ -13,8 +14,8 @@ import {
 } from "./errors";
 import { createIntrospectionCaches, tokenDigest } from "./introspection-cache";
 import { createIssuerFetch, describeFetchFailure } from "./issuer-tls";
-import { type AuthLogger, quote } from "./key-set";
-import { readScopes } from "./scopes";
+import { type AuthLogger, quote, toFetchUrl } from "./key-set";
+import { readScopeClaims, type ScopePolicy } from "./scopes";
 import { deepFreeze } from "./verified-token-cache";
 import type { VerifiedAccessToken } from "./verifier";
 
@@ -22,8 +23,12 @@ export interface TokenIntrospectorOptions {
   introspection: z.output<typeof introspectionConfigSchema>;
   /** `iss`, when the answer has one, must be among these; the first one's discovery names the endpoint. */
   issuers: readonly string[];
-  /** `aud` must be or contain one of these. */
-  audiences: readonly string[];
+  /** Who the token must be for, as for a JWT (`aud`, or Cognito's `client_id`). */
+  audiences: AudiencePolicy;
+  /** Where scopes are read from, as for a JWT. */
+  scopes: ScopePolicy;
+  /** Requests to an origin named here go to the origin it maps to (`AUTH_ISSUER_INTERNAL_URL`). */
+  fetchOrigins?: Readonly<Record<string, string>> | undefined;
   /** Seconds of leeway for `exp`, `nbf` and `iat`, as for a JWT. */
   clockTolerance: number;
   fetchTimeoutMs: number;
@@ -71,7 +76,7 @@ const silentLogger: AuthLogger = { info() {}, warn() {} };
  * const { claims, scopes } = await introspector.verify(opaqueToken);
  */
 export function createTokenIntrospector(options: TokenIntrospectorOptions): TokenIntrospector {
-  const { introspection: config, issuers, audiences, clockTolerance } = options;
+  const { introspection: config, issuers, audiences, scopes, clockTolerance } = options;
   const logger = options.logger ?? silentLogger;
   const fetchIssuer = createIssuerFetch({ caFile: options.caFile, timeoutMs: options.fetchTimeoutMs });
   const limiter = createCallLimiter(config);
@@ -87,7 +92,7 @@ export function createTokenIntrospector(options: TokenIntrospectorOptions): Toke
     const durationMs = () => Math.round(performance.now() - started);
     let response: Response;
     try {
-      response = await fetchIssuer(url, init);
+      response = await fetchIssuer(toFetchUrl(url, options.fetchOrigins), init);
     } catch (cause) {
       const { code, reason } = describeFetchFailure(cause);
       logger.warn({ url, code, reason, durationMs: durationMs() }, `issuer ${what} failed`);
@@ -174,41 +179,38 @@ export function createTokenIntrospector(options: TokenIntrospectorOptions): Toke
     }
   }
 
-  /** The answer as claims, checked as a JWT's would be; one function, so shared claim rules can replace it. */
+  /** The answer as claims, checked as a JWT's would be (the same audience and scope rules). */
   function checkAnswer(answer: IntrospectionAnswer): VerifiedAccessToken {
     if (answer.active !== true) {
       throw new TokenInvalid({ detail: "introspection: the issuer says the token is not active" });
     }
-    const { active: _active, ...rest } = answer;
+    const { active: _active, ...claims } = answer;
     const now = Math.floor(Date.now() / 1000);
-    if (rest.iss !== undefined && !issuers.includes(rest.iss as string)) {
+    if (claims.iss !== undefined && !issuers.includes(claims.iss as string)) {
       throw new TokenClaimsInvalid({
-        detail: `introspection: iss expected one of ${quote(issuers)}, got ${quote(rest.iss)}`,
+        detail: `introspection: iss expected one of ${quote(issuers)}, got ${quote(claims.iss)}`,
       });
     }
-    const aud = rest.aud;
-    const audList = typeof aud === "string" ? [aud] : Array.isArray(aud) ? aud : [];
-    if (!audList.some((value) => audiences.includes(value))) {
-      throw new TokenClaimsInvalid({
-        detail: `introspection: aud expected ${quote(audiences.length === 1 ? audiences[0] : audiences)}, got ${quote(aud)}`,
-      });
-    }
-    checkTimes(rest, now);
+    checkTimes(claims, now);
     const parsed = accessTokenClaimsSchema.safeParse({
-      ...rest,
+      ...claims,
       // The answer comes from the configured issuer's endpoint, which may leave out `iss` (§2.2).
-      iss: rest.iss ?? issuers[0],
+      iss: claims.iss ?? issuers[0],
       // Without `exp`, the answer is trusted for cacheSeconds, and the claims say until when.
-      exp: rest.exp ?? now + config.cacheSeconds,
+      exp: claims.exp ?? now + config.cacheSeconds,
     });
     if (!parsed.success) {
-      const claims = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+      const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
       throw new TokenClaimsInvalid({
         cause: parsed.error,
-        detail: `introspection: claims of the wrong type (${claims.join("; ")})`,
+        detail: `introspection: claims of the wrong type (${problems.join("; ")})`,
       });
     }
-    return { claims: parsed.data, scopes: readScopes(parsed.data) };
+    return saying("introspection", () => {
+      checkTokenUse(claims);
+      checkAudience(claims, audiences);
+      return { claims: parsed.data, scopes: readScopeClaims(claims, scopes) };
+    });
   }
 
   /** `exp`, `nbf` and `iat` as jose checks them for a JWT, with the same leeway. */
@@ -259,6 +261,16 @@ export function createTokenIntrospector(options: TokenIntrospectorOptions): Toke
 export function basicAuthorization(clientId: string, clientSecret: string): string {
   const encode = (value: string) => new URLSearchParams({ v: value }).toString().slice(2);
   return `Basic ${Buffer.from(`${encode(clientId)}:${encode(clientSecret)}`).toString("base64")}`;
+}
+
+/** Runs claim checks shared with the JWT path, their refusals' detail prefixed with where the claims came from. */
+function saying<T>(source: string, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (!(error instanceof TokenClaimsInvalid)) throw error;
+    throw new TokenClaimsInvalid({ cause: error, detail: `${source}: ${error.detail}` });
+  }
 }
 
 function unavailable(reason: string, cause?: unknown): IntrospectionUnavailable {
