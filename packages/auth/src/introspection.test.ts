@@ -6,7 +6,7 @@ import {
   type TestIntrospectionServer,
   type TestIssuer,
 } from "../testing";
-import type { IntrospectionConfig } from "./config";
+import type { IntrospectionConfig, VerifierConfig } from "./config";
 import { AuthError } from "./errors";
 import { basicAuthorization } from "./introspection";
 import { createAccessTokenVerifier } from "./verifier";
@@ -211,6 +211,60 @@ describe("introspection (RFC 7662) behind verify()", () => {
       /issuer discovery for introspection failed .*"code":"(ECONNREFUSED|UND_ERR_SOCKET)"/,
     );
     expect(log.lines.join("\n")).not.toContain("secret-opaque-token");
+  });
+});
+
+describe("the JWT path's claim rules, applied to introspection answers", () => {
+  const verifierWith = (options: Partial<VerifierConfig>) =>
+    createAccessTokenVerifier({
+      issuer: server.issuer,
+      audience: AUDIENCE,
+      introspection: { ...CLIENT, endpoint: server.endpoint },
+      ...options,
+    });
+
+  it("reads scopes from AUTH_SCOPE_CLAIMS (Okta's scp array) with AUTH_SCOPE_PREFIX", async () => {
+    server.answer = () => active({ scope: undefined, scp: ["api/read:messages", "openid"] });
+    const { scopes } = await verifierWith({ profile: "okta", scopePrefix: "api/" }).verify("opaque-1");
+    expect([...scopes]).toEqual(["read:messages"]);
+    server.answer = () => active({ scope: undefined, scp: 7 });
+    const error = await refusal(verifierWith({ profile: "okta" }).verify("opaque-2"));
+    expect([error.code, error.detail]).toEqual([
+      "invalid_claims",
+      "introspection: scp expected a space-delimited string or an array of strings, got 7 (scopes are read from scp)",
+    ]);
+  });
+
+  it("accepts an answer without aud only from AUTH_CLIENT_IDS' access tokens, and never an ID token", async () => {
+    server.answer = (token) =>
+      active({ aud: undefined, client_id: "c1", token_use: token === "id-token" ? "id" : "access" });
+    expect(await authOutcome(verifierWith({ clientIds: ["c1"] }).verify("access-token"))).toBe("accepted");
+    expect(await authOutcome(verifierWith({ clientIds: ["c1"] }).verify("id-token"))).toBe("invalid_claims");
+    const error = await refusal(verifierWith({}).verify("access-token"));
+    expect(error.detail).toContain("no aud: set AUTH_CLIENT_IDS for Cognito");
+  });
+
+  it("accepts iss from any configured issuer, and any audience of the list", async () => {
+    server.answer = () => active({ iss: "https://second.example/", aud: "https://api-2" });
+    const verifier = verifierWith({
+      issuer: [server.issuer, "https://second.example/"],
+      audience: [AUDIENCE, "https://api-2"],
+    });
+    expect(await authOutcome(verifier.verify("opaque-1"))).toBe("accepted");
+  });
+
+  it("sends discovery and introspection to AUTH_ISSUER_INTERNAL_URL's origin, keeping the public issuer", async () => {
+    const publicIssuer = "http://localhost:9/"; // nothing listens there
+    server.discoveryDocument = { issuer: publicIssuer, introspection_endpoint: `${publicIssuer}introspect` };
+    server.answer = () => active({ iss: publicIssuer });
+    const verifier = createAccessTokenVerifier({
+      issuer: publicIssuer,
+      audience: AUDIENCE,
+      fetchOrigins: { "http://localhost:9": server.issuer.replace(/\/$/, "") },
+      introspection: CLIENT,
+    });
+    expect(await authOutcome(verifier.verify("opaque-1"))).toBe("accepted");
+    expect(server.requests).toEqual({ introspection: 1, discovery: 1 });
   });
 });
 
