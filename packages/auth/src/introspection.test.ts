@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   authOutcome,
+  createSigningKey,
   startTestIntrospectionServer,
   startTestIssuer,
   type TestIntrospectionServer,
@@ -191,6 +192,50 @@ describe("introspection (RFC 7662) behind verify()", () => {
     expect(await authOutcome(verifier.verify("not.a.jwt"))).toBe("invalid_header");
     expect(server.requests.introspection).toBe(1);
     expect(server.requests.discovery).toBe(0); // AUTH_INTROSPECTION_URL skips discovery
+  });
+
+  it("introspects a JWT signed with a key the issuer does not publish (Okta's org server), and only that", async () => {
+    const verifier = createAccessTokenVerifier({
+      ...jwtIssuer.verifierConfig,
+      introspection: { ...CLIENT, endpoint: server.endpoint },
+    });
+    const unpublished = await jwtIssuer.sign({}, { key: await createSigningKey() });
+    server.answer = (token) =>
+      token === unpublished ? active({ iss: jwtIssuer.issuer }) : { active: false };
+    expect(await authOutcome(verifier.verify(unpublished))).toBe("accepted");
+    expect(server.requests.introspection).toBe(1);
+    // A published key's token that fails otherwise (here: expired) is refused without a call.
+    expect(await authOutcome(verifier.verify(await jwtIssuer.sign({ exp: now() - 60 })))).toBe(
+      "token_expired",
+    );
+    expect(server.requests.introspection).toBe(1);
+  });
+
+  it("accepts Okta's org server: a JWT signed with an unpublished key, and its introspection answer's shape", async () => {
+    const verifier = createAccessTokenVerifier({
+      issuer: jwtIssuer.issuer,
+      audience: jwtIssuer.issuer,
+      introspection: { ...CLIENT, endpoint: server.endpoint },
+    });
+    const orgToken = await jwtIssuer.sign({ aud: jwtIssuer.issuer }, { key: await createSigningKey() });
+    // The documented answer of /oauth2/v1/introspect, with this test's issuer as the Okta domain.
+    server.answer = () => ({
+      active: true,
+      token_type: "Bearer",
+      scope: "openid profile",
+      client_id: "a9VpZDRCeFh3Nkk2VdYa",
+      username: "john.doe@example.com",
+      exp: now() + 3600,
+      iat: now(),
+      sub: "john.doe@example.com",
+      aud: jwtIssuer.issuer,
+      iss: jwtIssuer.issuer,
+      jti: "AT.7P4KlczBYVcWLkxduEuKeZfeiNYkZIC9uGJ28Cc-YaI",
+      uid: "00uid4BxXw6I6TV4m0g3",
+    });
+    const { claims, scopes } = await verifier.verify(orgToken);
+    expect(claims).toMatchObject({ sub: "john.doe@example.com", uid: "00uid4BxXw6I6TV4m0g3" });
+    expect([...scopes]).toEqual(["openid", "profile"]);
   });
 
   it("without introspection configured, refuses a token that is not a JWT as before, and calls nothing", async () => {
