@@ -54,7 +54,7 @@ export const rows: HttpRow<keyof typeof servers>[] = [
   { name: "Plain Fastify route, no tRPC (floor) /api/public", server: "floor", path: "/api/public" },
 ];
 
-const PROOF_CHECK = "one ES256 DPoP proof signature check, key already imported (jose `compactVerify`)";
+const PROOF_CHECK = "one ES256 DPoP proof verification, key already imported (jose `jwtVerify`)";
 const CALLER_PUBLIC = "tRPC `public` through the server-side caller";
 const CALLER_PRIVATE = "tRPC `private` through the server-side caller";
 /** Each prepared before every round (not timed), then called in it. */
@@ -83,7 +83,7 @@ export const targets: TargetSpec[] = [
     m.ratio(PRIVATE, "Express peer /api/private"),
   ),
   target(
-    "(REST private (DPoP) − REST private) ÷ one ES256 proof signature check",
+    "(REST private (DPoP) − REST private) ÷ one ES256 proof verification",
     1.3,
     "×",
     (m) => m.difference(DPOP, PRIVATE) / m.median(PROOF_CHECK),
