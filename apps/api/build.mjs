@@ -1,9 +1,8 @@
 // Bundles the API and its workspace packages (which export TypeScript source) into dist/server.js
 // (or the file given as the first argument). The API's own dependencies stay external and load from
 // node_modules, as published; what only the workspace packages depend on (jose) is bundled.
-// undici (packages/auth's AUTH_CA_FILE agent) and fast-jwt (its DPoP proof check) are listed as API
-// dependencies so they stay external: they are CommonJS requiring node: built-ins, which an ESM bundle
-// cannot do.
+// undici (packages/auth's AUTH_CA_FILE agent) is listed as an API dependency so it stays external:
+// it is CommonJS requiring node: built-ins, which an ESM bundle cannot do.
 import { readFileSync } from "node:fs";
 import { build } from "esbuild";
 

@@ -1,6 +1,5 @@
-import { createHash, createPublicKey, type JsonWebKey } from "node:crypto";
-import { type Algorithm, createVerifier, TokenError } from "fast-jwt";
-import { errors, importJWK, type JWK, jwtVerify } from "jose";
+import { createHash } from "node:crypto";
+import { importJWK, type JWK, type JWTVerifyOptions, type JWTVerifyResult, jwtVerify } from "jose";
 
 /** The key a proof's `jwk` must be for its `alg`: its `kty`, and its curve for EC and OKP keys. */
 const KEY_TYPES: Record<string, { kty: string; crv?: readonly string[] }> = {
@@ -57,22 +56,11 @@ export function jwkThumbprint(jwk: Record<string, unknown>): string {
   return createHash("sha256").update(canonical).digest("base64url");
 }
 
-/** What a proof is checked against besides its signature, as jose's `jwtVerify` names it. */
-export interface ProofVerifyOptions {
-  typ: string;
-  algorithms: readonly string[];
-  requiredClaims?: readonly string[];
-}
-
 /** A proof's key: its thumbprint, and the proof's verification with it. */
 export interface ProofKey {
   readonly thumbprint: string;
-  /**
-   * Checks the proof's signature with this key, and the JWT rules of `options` (with `crit` refused).
-   * Rejects with the verifying library's error; {@link isSignatureMismatch} tells a wrong signature.
-   * Prepared once for the `options` object it is first given: pass the same object every time.
-   */
-  verify(proof: string, options: ProofVerifyOptions): Promise<void>;
+  /** Checks the proof's signature (and jose's claims-set rules) with this key. Rejects with jose's errors. */
+  verify(proof: string, options: JWTVerifyOptions): Promise<JWTVerifyResult>;
 }
 
 /** Imported DPoP proof keys, each with its thumbprint, so a client's repeated key costs neither again. */
@@ -84,64 +72,6 @@ export interface ProofKeyCache {
 }
 
 /**
- * The algorithms fast-jwt verifies. It checks the signature with `node:crypto` synchronously, where
- * jose 6 goes through WebCrypto (a job on libuv's thread pool and a promise per proof); jose keeps
- * what fast-jwt does not know, such as the fully-specified `Ed25519`.
- */
-const FAST_JWT_ALGORITHMS = new Set([
-  "ES256",
-  "ES384",
-  "ES512",
-  "RS256",
-  "RS384",
-  "RS512",
-  "PS256",
-  "PS384",
-  "PS512",
-  "EdDSA",
-]);
-
-/** True when `error`, from {@link ProofKey.verify}, says the signature does not verify with the key. */
-export function isSignatureMismatch(error: unknown): boolean {
-  return (
-    error instanceof errors.JWSSignatureVerificationFailed ||
-    (error instanceof TokenError && error.code === TokenError.codes.invalidSignature)
-  );
-}
-
-/**
- * The verification of proofs signed with `jwk` for `alg`: a fast-jwt verifier made once from the key's
- * PEM, or jose's `jwtVerify` with the key imported once. fast-jwt refuses any `crit` it is not told
- * of (RFC 7515 §4.1.11), as jose does; RFC 9449 defines none.
- */
-async function prepareVerification(
-  jwk: Record<string, unknown>,
-  alg: string,
-  options: ProofVerifyOptions,
-): Promise<(proof: string) => unknown> {
-  // Only the proof's own algorithm: a key never checks a proof that names another one.
-  if (FAST_JWT_ALGORITHMS.has(alg) && options.algorithms.includes(alg)) {
-    const pem = createPublicKey({ key: jwk as JsonWebKey, format: "jwk" }).export({
-      type: "spki",
-      format: "pem",
-    });
-    return createVerifier({
-      key: pem as string,
-      algorithms: [alg as Algorithm],
-      checkTyp: options.typ,
-      requiredClaims: [...(options.requiredClaims ?? [])],
-    });
-  }
-  const key = await importJWK(jwk as JWK, alg);
-  const joseOptions = {
-    ...options,
-    algorithms: [...options.algorithms],
-    requiredClaims: [...(options.requiredClaims ?? [])],
-  };
-  return (proof) => jwtVerify(proof, key, joseOptions);
-}
-
-/**
  * A bounded cache of imported proof keys, keyed by the algorithm and the JWK's exact members (as
  * JSON): a different member or order is another key, imported on its own. A key enters only once a
  * proof signed with it has verified, so requests that fail an earlier check add nothing; past
@@ -150,7 +80,7 @@ async function prepareVerification(
  * @example
  * const keys = createProofKeyCache();
  * const key = keys.keyOf(header.jwk, header.alg);
- * if (key.thumbprint === claims.cnf.jkt) await key.verify(proof, { typ: "dpop+jwt", algorithms: ["ES256"] });
+ * if (key.thumbprint === claims.cnf.jkt) await key.verify(proof, { algorithms: ["ES256"] });
  */
 export function createProofKeyCache({ maxEntries = 1000 }: { maxEntries?: number } = {}): ProofKeyCache {
   const entries = new Map<string, ProofKey>();
@@ -171,21 +101,22 @@ export function createProofKeyCache({ maxEntries = 1000 }: { maxEntries?: number
       entries.set(id, cached);
       return cached;
     }
-    let prepared: { for: ProofVerifyOptions; verification: Promise<(proof: string) => unknown> } | undefined;
+    let imported: ReturnType<typeof importJWK> | undefined;
     const key: ProofKey = {
       thumbprint: jwkThumbprint(jwk),
       async verify(proof, options) {
-        if (prepared?.for !== options) {
+        if (imported === undefined) {
           stats.imports += 1;
-          prepared = { for: options, verification: prepareVerification(jwk, alg, options) };
+          imported = importJWK(jwk as JWK, alg);
         }
-        const verification = await prepared.verification;
+        const cryptoKey = await imported;
         stats.signatureChecks += 1;
-        await verification(proof);
+        const result = await jwtVerify(proof, cryptoKey, options);
         if (!entries.has(id)) {
           entries.set(id, key);
           if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
         }
+        return result;
       },
     };
     return key;

@@ -1,16 +1,10 @@
 import { createHash } from "node:crypto";
-import { decodeJwt, decodeProtectedHeader, type JWTPayload } from "jose";
+import { decodeJwt, decodeProtectedHeader, errors, type JWTPayload } from "jose";
 import { z } from "zod";
 import { MAX_AUTHORIZATION_HEADER_LENGTH, parseAuthorizationHeader } from "./authorization-header";
 import { ALLOWED_ALGORITHMS, type SigningAlgorithm } from "./config";
 import type { DpopNonces } from "./dpop-nonce";
-import {
-  createProofKeyCache,
-  isSignatureMismatch,
-  type ProofKey,
-  type ProofKeyCache,
-  refuseProofJwk,
-} from "./dpop-proof-key";
+import { createProofKeyCache, type ProofKey, type ProofKeyCache, refuseProofJwk } from "./dpop-proof-key";
 import {
   AuthorizationHeaderInvalid,
   AuthorizationHeaderMissing,
@@ -103,8 +97,6 @@ export function createRequestAuthenticator(
   const { replayStore, nonces, proofKeys = createProofKeyCache() } = options;
   const algorithms = new Set<string>(config.algorithms);
   const publicUrl = options.publicUrl;
-  // One object for every proof, so each cached key's verification is prepared once.
-  const verifyOptions = { typ: "dpop+jwt", algorithms: config.algorithms, requiredClaims: REQUIRED_CLAIMS };
   const publicBase = () => (typeof publicUrl === "string" ? publicUrl : publicUrl()).replace(/\/+$/, "");
 
   async function authenticate(request: AuthenticatedRequest): Promise<VerifiedAccessToken> {
@@ -220,13 +212,19 @@ export function createRequestAuthenticator(
     return { key: proofKeys.keyOf(jwk, header.alg), jti, iat };
   }
 
-  /** The proof's signature with its jwk (prepared once per key), and the JWT rules of the verifying library. */
+  /** The proof's signature with its jwk (imported once per key), and jose's rules for the rest of the JWT. */
   async function verifyProofSignature(proof: string, key: ProofKey): Promise<void> {
     try {
-      await key.verify(proof, verifyOptions);
+      await key.verify(proof, {
+        typ: "dpop+jwt",
+        algorithms: config.algorithms,
+        requiredClaims: REQUIRED_CLAIMS,
+      });
     } catch (cause) {
       throw new InvalidDpopProof(
-        isSignatureMismatch(cause) ? "The DPoP proof signature does not verify with its jwk" : NOT_A_PROOF,
+        cause instanceof errors.JWSSignatureVerificationFailed
+          ? "The DPoP proof signature does not verify with its jwk"
+          : NOT_A_PROOF,
         { cause },
       );
     }
