@@ -13,6 +13,7 @@ import Fastify, { type FastifyServerOptions } from "fastify";
 import type { DpopOptions } from "./dpop-options";
 import { healthRoutes } from "./health";
 import { createRestErrorHandler, findAuthError, logRefusal } from "./http-errors";
+import type { ApiMetrics } from "./metrics";
 import { openApi } from "./openapi";
 import { PROTECTED_RESOURCE_METADATA_PATH, registerProtectedResourceMetadata } from "./protected-resource";
 import { appProcedures } from "./root";
@@ -37,6 +38,8 @@ export interface AppOptions {
   draining?: () => boolean;
   /** DPoP (RFC 9449); by default `allowed`, with an in-memory replay store (closed with the app). */
   dpop?: DpopOptions;
+  /** Prometheus metrics (metrics.ts): requests are timed and decisions counted when given. */
+  metrics?: ApiMetrics | undefined;
 }
 
 /**
@@ -53,6 +56,7 @@ export async function buildApp({
   issuerCaFile,
   draining,
   dpop = {},
+  metrics,
 }: AppOptions) {
   // X-Request-Id (set by the load balancer, see deploy/nginx) becomes the request id in the logs; on
   // close, idle keep-alive connections are closed and requests arriving on busy ones get a 503.
@@ -63,6 +67,7 @@ export async function buildApp({
     forceCloseConnections: "idle",
     return503OnClosing: true,
   });
+  metrics?.observeRequests(app);
 
   let publicUrl = configuredPublicUrl?.replace(/\/+$/, "") ?? "http://localhost";
   if (configuredPublicUrl === undefined) {
@@ -80,6 +85,7 @@ export async function buildApp({
     publicUrl: getPublicUrl,
     replayStore,
     nonces,
+    observer: metrics?.authObserver,
   });
   const challenges = (): ChallengeOptions => ({
     resourceMetadata: publicUrl + PROTECTED_RESOURCE_METADATA_PATH,
@@ -101,7 +107,7 @@ export async function buildApp({
   await app.register(healthRoutes, { verifier, draining });
 
   const appRouter = router(procedures);
-  const createContext = createHttpContextFactory(authenticator);
+  const createRestContext = createHttpContextFactory(authenticator, metrics?.decisions("rest"));
   registerProtectedResourceMetadata(app, {
     issuer: verifier.issuer,
     publicUrl: getPublicUrl,
@@ -110,7 +116,7 @@ export async function buildApp({
   await app.register(openApi, {
     procedures,
     router: appRouter,
-    createContext,
+    createContext: createRestContext,
     issuer: verifier.issuer,
     publicUrl: getPublicUrl,
     issuerCaFile,
@@ -120,7 +126,7 @@ export async function buildApp({
     prefix: "/trpc",
     trpcOptions: {
       router: appRouter,
-      createContext,
+      createContext: createHttpContextFactory(authenticator, metrics?.decisions("trpc")),
       onError: ({ error, req }) => {
         const authError = findAuthError(error);
         if (authError) logRefusal(req.log, authError);

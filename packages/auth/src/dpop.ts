@@ -9,6 +9,7 @@ import {
   jwtVerify,
 } from "jose";
 import { z } from "zod";
+import { type AuthObserver, observeDpopProofs } from "./auth-observer";
 import { MAX_AUTHORIZATION_HEADER_LENGTH, parseAuthorizationHeader } from "./authorization-header";
 import { ALLOWED_ALGORITHMS, type SigningAlgorithm } from "./config";
 import type { DpopNonces } from "./dpop-nonce";
@@ -94,6 +95,8 @@ export function createRequestAuthenticator(
     publicUrl: string | (() => string);
     replayStore: ReplayStore;
     nonces?: DpopNonces | undefined;
+    /** Told of each DPoP proof's outcome and each replay-store failure, for metrics (see auth-observer.ts). */
+    observer?: AuthObserver | undefined;
   },
 ): RequestAuthenticator {
   const config = dpopConfigSchema.parse(options.dpop ?? {});
@@ -210,7 +213,10 @@ export function createRequestAuthenticator(
     return { thumbprint: await calculateJwkThumbprint(jwk as JWK, "sha256"), jti, iat };
   }
 
-  return { authenticate, dpop: { mode: config.mode, algorithms: config.algorithms } };
+  return {
+    authenticate: observeDpopProofs(authenticate, options.observer),
+    dpop: { mode: config.mode, algorithms: config.algorithms },
+  };
 }
 
 /** The `ath` claim for an access token: base64url of its SHA-256 (RFC 9449 §4.2). */

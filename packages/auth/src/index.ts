@@ -1,3 +1,9 @@
+export type {
+  AuthObserver,
+  DpopProofOutcome,
+  KeyFetchOutcome,
+  ObservedKeySet,
+} from "./auth-observer";
 export { parseAuthorizationHeader } from "./authorization-header";
 export type { AccessTokenClaims } from "./claims";
 export {

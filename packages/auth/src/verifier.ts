@@ -1,4 +1,5 @@
 import { decodeProtectedHeader, errors, type JWTVerifyOptions, jwtVerify } from "jose";
+import type { AuthObserver } from "./auth-observer";
 import { MAX_AUTHORIZATION_HEADER_LENGTH } from "./authorization-header";
 import { type AccessTokenClaims, accessTokenClaimsSchema, RFC9068_REQUIRED_CLAIMS } from "./claims";
 import { type VerifierConfig, verifierConfigSchema } from "./config";
@@ -42,10 +43,14 @@ export interface AccessTokenVerifier {
  */
 export function createAccessTokenVerifier(
   config: VerifierConfig,
-  options: { logger?: AuthLogger } = {},
+  options: {
+    logger?: AuthLogger;
+    /** Told of key fetches and verified-token cache lookups, for metrics (see auth-observer.ts). */
+    observer?: AuthObserver;
+  } = {},
 ): AccessTokenVerifier {
   const resolved = verifierConfigSchema.parse(config);
-  const keySet = createIssuerKeySet({ ...resolved, logger: options.logger });
+  const keySet = createIssuerKeySet({ ...resolved, logger: options.logger, observer: options.observer });
   const algorithms = new Set<string>(resolved.algorithms);
   const verifyOptions: JWTVerifyOptions = {
     issuer: resolved.issuer,
@@ -105,6 +110,7 @@ export function createAccessTokenVerifier(
     verify: withVerifiedTokenCache(verify, {
       maxEntries: resolved.tokenCacheSize,
       keySetGeneration: () => keySet.version,
+      observer: options.observer,
     }),
     keysStatus: () => keySet.status(),
     close: () => keySet.close(),
