@@ -48,6 +48,10 @@ describe("parseEnv", () => {
     [{ AUTH_DPOP_NONCE_SECRET: "short" }, /^AUTH_DPOP_NONCE_SECRET must be at least 32 characters/],
     [{ REDIS_URL: "http://127.0.0.1:6379" }, /^REDIS_URL must start with redis:\/\/ or rediss:\/\//],
     [{ REDIS_URL: "localhost:6379x" }, /^REDIS_URL /],
+    [{ METRICS_PORT: "metrics" }, /^METRICS_PORT must be a port number/],
+    [{ METRICS_PORT: "65536" }, /^METRICS_PORT must be a port number/],
+    [{ METRICS_PORT: "3010" }, /^METRICS_PORT must differ from PORT/],
+    [{ PORT: "9000", METRICS_PORT: "9000" }, /^METRICS_PORT must differ from PORT/],
   ])("names the variable in %j", (override, message) => {
     const found = problems({ ...valid, ...override });
     expect(found).toHaveLength(1);
