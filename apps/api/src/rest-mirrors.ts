@@ -18,8 +18,8 @@ export interface RestMirrorsOptions {
   createContext: (options: { req: IncomingMessage }) => ContextInner;
 }
 
-/** Each procedure of a record (plain nested objects) with its dotted path. */
-function listProcedures(record: TRPCRouterRecord, prefix = ""): { path: string; meta: Meta }[] {
+/** Each procedure of a record (plain nested objects) with its dotted path and its meta. */
+export function listProcedures(record: TRPCRouterRecord, prefix = ""): { path: string; meta: Meta }[] {
   return Object.entries(record).flatMap(([key, value]) =>
     // tRPC's own test for a procedure: procedures are functions, nested records plain objects.
     typeof value === "function"
