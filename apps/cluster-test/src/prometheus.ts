@@ -2,23 +2,13 @@
  * Debian's Prometheus scraping the replicas' metrics ports on loopback, as deploy/prometheus does in
  * compose: a config written to the test's folder, storage there too, and PromQL through its HTTP API.
  */
-import { statSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type ManagedProcess, startProcess } from "./processes";
+import { findProgram, type ManagedProcess, startProcess } from "./processes";
 import { waitForStatus } from "./wait";
 
 const PROMETHEUS_CANDIDATES = ["/usr/bin/prometheus", "/usr/local/bin/prometheus"];
-
-export function findPrometheus(): string {
-  for (const candidate of PROMETHEUS_CANDIDATES) {
-    if (statSync(candidate, { throwIfNoEntry: false })?.isFile()) return candidate;
-  }
-  throw new Error(
-    `prometheus not found in ${PROMETHEUS_CANDIDATES.join(", ")}: apt-get install -y prometheus (.ci/run does this)`,
-  );
-}
 
 /** One sample of an instant vector: its labels and value. */
 export interface VectorSample {
@@ -65,7 +55,7 @@ export async function startPrometheus(options: {
   const url = `http://127.0.0.1:${options.port}`;
   const prometheus = startProcess(
     "prometheus",
-    findPrometheus(),
+    findProgram("prometheus", PROMETHEUS_CANDIDATES),
     [
       `--config.file=${join(dir, "prometheus.yml")}`,
       `--storage.tsdb.path=${join(dir, "data")}`,
