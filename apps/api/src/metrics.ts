@@ -30,18 +30,26 @@ export interface ApiMetrics {
 /** Latency buckets in seconds: an answer from memory takes well under a millisecond, a key fetch seconds. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 const KEY_STATUSES: readonly KeysStatus[] = ["loaded", "stale", "not_loaded"];
+/** By a status code's first digit (an answer's status is 100-599; index 0 is never used). */
 const STATUS_CLASSES = ["1xx", "1xx", "2xx", "3xx", "4xx", "5xx"] as const;
 /** The route label of a request no route matched (a 404). */
 const UNMATCHED_ROUTE = "unmatched";
 
 type Labels<N extends string> = Record<N, string>;
+type RequestLabels = Labels<"route" | "method" | "status_class">;
+
+/** What a request increments: a plain number, with the label set it counts under. */
+interface Cell<N extends string> {
+  readonly labels: Labels<N>;
+  count: number;
+}
 
 /**
- * A counter whose hot path is `cell.count += 1`. Each label set gets one cell, made once; when
- * Prometheus scrapes, the counter is rebuilt from the cells.
+ * A counter whose hot path is `cell.count += 1`: the caller makes a cell once per label set and
+ * keeps it; when Prometheus scrapes, the counter is rebuilt from the cells.
  */
 function countingCounter<N extends string>(registry: Registry, name: string, help: string, labelNames: N[]) {
-  const cells = new Map<string, { labels: Labels<N>; count: number }>();
+  const cells: Cell<N>[] = [];
   new Counter({
     name,
     help,
@@ -49,15 +57,12 @@ function countingCounter<N extends string>(registry: Registry, name: string, hel
     registers: [registry],
     collect() {
       this.reset();
-      for (const { labels, count } of cells.values()) this.inc(labels, count);
+      for (const { labels, count } of cells) this.inc(labels, count);
     },
   });
-  return (key: string, labels: Labels<N>) => {
-    let cell = cells.get(key);
-    if (cell === undefined) {
-      cell = { labels, count: 0 };
-      cells.set(key, cell);
-    }
+  return (labels: Labels<N>): Cell<N> => {
+    const cell = { labels, count: 0 };
+    cells.push(cell);
     return cell;
   };
 }
@@ -84,7 +89,7 @@ export function createApiMetrics(): ApiMetrics {
     registers: [registry],
   });
 
-  const decisionCell = countingCounter(
+  const makeDecisionCell = countingCounter(
     registry,
     "auth_decisions_total",
     "Authentication decisions of protected calls, by transport, result (allowed, refused) and refusal code",
@@ -184,20 +189,26 @@ export function createApiMetrics(): ApiMetrics {
   };
 
   function decisions(transport: AuthTransport): AuthDecisions {
-    const allowed = decisionCell(`${transport} allowed`, { transport, result: "allowed", code: "" });
+    const allowed = makeDecisionCell({ transport, result: "allowed", code: "" });
+    const refused = new Map<AuthErrorCode, Cell<"code">>();
     return {
       allowed: () => {
         allowed.count += 1;
       },
-      refused: (code: AuthErrorCode) => {
-        decisionCell(`${transport} refused ${code}`, { transport, result: "refused", code }).count += 1;
+      refused: (code) => {
+        let cell = refused.get(code);
+        if (cell === undefined) {
+          cell = makeDecisionCell({ transport, result: "refused", code });
+          refused.set(code, cell);
+        }
+        cell.count += 1;
       },
     };
   }
 
   /** One onResponse hook per route, holding that route's label sets: nothing is looked up by URL. */
   function timeRoute(route: string): onResponseHookHandler {
-    const byMethod = new Map<string, Labels<"route" | "method" | "status_class">[]>();
+    const byMethod = new Map<string, RequestLabels[]>();
     return (request, reply, done) => {
       let labels = byMethod.get(request.method);
       if (labels === undefined) {
@@ -206,7 +217,7 @@ export function createApiMetrics(): ApiMetrics {
         byMethod.set(method, labels);
       }
       const statusClass = Math.min(5, Math.trunc(reply.statusCode / 100));
-      latency.observe(labels[statusClass] as Labels<"route">, reply.elapsedTime / 1000);
+      latency.observe(labels[statusClass] as RequestLabels, reply.elapsedTime / 1000);
       done();
     };
   }
