@@ -34,6 +34,8 @@ export interface AppOptions {
   procedures?: TRPCRouterRecord;
   /** AUTH_CA_FILE, for the OpenAPI document's discovery request to the issuer. */
   issuerCaFile?: string | undefined;
+  /** AUTH_ISSUER_INTERNAL_URL, as the verifier's `fetchOrigins`: where that discovery request goes instead. */
+  issuerFetchOrigins?: Readonly<Record<string, string>> | undefined;
   /** True once shutdown has begun (see server.ts): `/readyz` then answers 503. */
   draining?: () => boolean;
   /** DPoP (RFC 9449); by default `allowed`, with an in-memory replay store (closed with the app). */
@@ -54,6 +56,7 @@ export async function buildApp({
   publicUrl: configuredPublicUrl,
   procedures = appProcedures,
   issuerCaFile,
+  issuerFetchOrigins,
   draining,
   dpop = {},
   metrics,
@@ -109,7 +112,7 @@ export async function buildApp({
   const appRouter = router(procedures);
   const createRestContext = createHttpContextFactory(authenticator, metrics?.decisions("rest"));
   registerProtectedResourceMetadata(app, {
-    issuer: verifier.issuer,
+    issuers: verifier.issuers,
     publicUrl: getPublicUrl,
     dpop: authenticator.dpop,
   });
@@ -120,6 +123,7 @@ export async function buildApp({
     issuer: verifier.issuer,
     publicUrl: getPublicUrl,
     issuerCaFile,
+    issuerFetchOrigins,
   });
 
   await app.register(fastifyTRPCPlugin, {

@@ -5,20 +5,20 @@ import { SCOPES } from "./scopes";
 export const PROTECTED_RESOURCE_METADATA_PATH = "/.well-known/oauth-protected-resource";
 
 /**
- * RFC 9728 protected-resource metadata: which issuer's tokens the API accepts, its scopes and where
+ * RFC 9728 protected-resource metadata: which issuers' tokens the API accepts, its scopes and where
  * its documentation is. Built from configuration, never from the request's Host header.
  */
 export function registerProtectedResourceMetadata(
   app: FastifyInstance,
   {
-    issuer,
+    issuers,
     publicUrl,
     dpop,
-  }: { issuer: string; publicUrl: () => string; dpop: RequestAuthenticator["dpop"] },
+  }: { issuers: readonly string[]; publicUrl: () => string; dpop: RequestAuthenticator["dpop"] },
 ): void {
   app.get(PROTECTED_RESOURCE_METADATA_PATH, async () => ({
     resource: publicUrl(),
-    authorization_servers: [issuer],
+    authorization_servers: issuers,
     scopes_supported: Object.keys(SCOPES),
     bearer_methods_supported: ["header"],
     resource_documentation: `${publicUrl()}/docs`,

@@ -6,7 +6,7 @@ import closeWithGrace from "close-with-grace";
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import { buildApp } from "./app";
 import { dpopOptionsFromEnv } from "./dpop-options";
-import { readEnv, verifierConfigFromEnv } from "./env";
+import { describeAuthSettings, readEnv, verifierConfigFromEnv } from "./env";
 import { createApiMetrics, listenForMetrics } from "./metrics";
 import { createPrettyLogStream } from "./pretty-log";
 
@@ -40,6 +40,7 @@ const app = await buildApp({
   corsOrigins: env.CORS_ORIGINS,
   publicUrl: env.API_PUBLIC_URL,
   issuerCaFile: env.AUTH_CA_FILE,
+  issuerFetchOrigins: config.fetchOrigins,
   logger: {
     level: env.LOG_LEVEL,
     ...(env.LOG_FORMAT === "pretty" ? { stream: await createPrettyLogStream() } : {}),
@@ -115,10 +116,10 @@ if (metrics && env.METRICS_PORT !== undefined) {
   const { port } = metricsServer.server.address() as AddressInfo;
   metricsUrl = `http://${env.HOST.includes(":") ? `[${env.HOST}]` : env.HOST}:${port}/metrics`;
 }
+// One line with every authentication setting in effect, profile defaults filled in.
 app.log.info(
   {
-    issuer: config.issuer,
-    audience: config.audience,
+    ...describeAuthSettings(config),
     readyInMs: Math.round(performance.now() - startedAt),
     ...(metricsUrl ? { metricsUrl } : {}),
   },
