@@ -24,11 +24,22 @@ interface Api {
 const toClose: { close(): unknown }[] = [];
 let issuer: TestIssuer;
 
-/** A listening API with metrics on, and its metrics listener, both on loopback ports of their own. */
-async function startApi(testIssuer: TestIssuer, options: Partial<AppOptions> = {}): Promise<Api> {
+/**
+ * A listening API with metrics on, and its metrics listener, both on loopback ports of their own,
+ * accepting the tokens of `testIssuers`.
+ */
+async function startApi(
+  testIssuers: TestIssuer | TestIssuer[],
+  options: Partial<AppOptions> = {},
+): Promise<Api> {
   const metrics = createApiMetrics();
+  const trusted = [testIssuers].flat();
   const verifier = createAccessTokenVerifier(
-    { ...testIssuer.verifierConfig, fetchCooldownMs: 0 },
+    {
+      issuer: trusted.map((trustedIssuer) => trustedIssuer.issuer),
+      audience: issuer.audience,
+      fetchCooldownMs: 0,
+    },
     { observer: metrics.authObserver },
   );
   const app = await buildApp({ verifier, metrics, publicUrl: PUBLIC_URL, ...options });
@@ -250,6 +261,26 @@ describe("metrics for a known sequence of requests", () => {
   it("is not served on the API's public port", async () => {
     expect((await get(api, "/metrics")).status).toBe(404);
     expect((await fetch(api.metricsUrl.replace("/metrics", "/"))).status).toBe(404);
+  });
+});
+
+describe("metrics with several issuers", () => {
+  it("counts key fetches and reports key status and age for each issuer apart", async () => {
+    const [first, second] = [await startTestIssuer(), await startTestIssuer()];
+    toClose.push(first, second);
+    const api = await startApi([first, second]);
+    expect((await get(api, "/api/private", bearer(await first.sign()))).status).toBe(200);
+    second.failing = true;
+    expect((await get(api, "/api/private", bearer(await second.sign()))).status).toBe(503);
+
+    const { value } = await scrape(api);
+    expect(value("auth_key_fetches_total", { issuer: first.issuer, outcome: "success" })).toBe(2);
+    expect(value("auth_key_fetches_total", { issuer: first.issuer, outcome: "failure" })).toBeUndefined();
+    expect(value("auth_key_fetches_total", { issuer: second.issuer, outcome: "failure" })).toBe(1);
+    expect(value("auth_keys_status", { issuer: first.issuer, status: "loaded" })).toBe(1);
+    expect(value("auth_keys_status", { issuer: second.issuer, status: "not_loaded" })).toBe(1);
+    expect(value("auth_keys_age_seconds", { issuer: first.issuer })).toBeGreaterThanOrEqual(0);
+    expect(value("auth_keys_age_seconds", { issuer: second.issuer })).toBeUndefined();
   });
 });
 
