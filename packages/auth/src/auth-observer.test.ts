@@ -9,7 +9,7 @@ describe("dpopRefusalReason", () => {
   // Every refusal dpop.ts can give, read from its source: a new one without a reason fails here.
   const descriptions = [
     ...readFileSync(new URL("./dpop.ts", import.meta.url), "utf8").matchAll(
-      /"((?:The DPoP|The access token|Exactly one DPoP)[^"]*)"/g,
+      /"((?:The DPoP|This DPoP|The access token|Exactly one DPoP)[^"]*)"/g,
     ),
   ].map((match) => match[1] as string);
 

@@ -56,6 +56,7 @@ const REFUSAL_REASONS: [RegExp, string][] = [
   [/needs a DPoP proof header/, "missing"],
   [/Exactly one DPoP proof header/, "multiple"],
   [/too large/, "too_large"],
+  [/too many proofs/, "too_many_proofs"],
   [/is not a JWT/, "malformed"],
   [/not a valid JWT/, "claims"],
   [/signature/, "signature"],
