@@ -19,6 +19,7 @@ import { PROTECTED_RESOURCE_METADATA_PATH, registerProtectedResourceMetadata } f
 import { appProcedures } from "./root";
 import { addSecurityHeaders, restSecurityHeaders } from "./security-headers";
 import { createHttpContextFactory, router } from "./trpc";
+import { DEFAULT_MAX_BATCH_SIZE } from "./trpc-batch";
 
 export interface AppOptions {
   verifier: AccessTokenVerifier;
@@ -42,6 +43,8 @@ export interface AppOptions {
   dpop?: DpopOptions;
   /** Prometheus metrics (metrics.ts): requests are timed and decisions counted when given. */
   metrics?: ApiMetrics | undefined;
+  /** At most this many calls per tRPC batch request (TRPC_MAX_BATCH_SIZE); a larger batch gets 400, none run. */
+  maxBatchSize?: number;
 }
 
 /**
@@ -60,6 +63,7 @@ export async function buildApp({
   draining,
   dpop = {},
   metrics,
+  maxBatchSize = DEFAULT_MAX_BATCH_SIZE,
 }: AppOptions) {
   // X-Request-Id (set by the load balancer, see deploy/nginx) becomes the request id in the logs; on
   // close, idle keep-alive connections are closed and requests arriving on busy ones get a 503.
@@ -131,6 +135,7 @@ export async function buildApp({
     trpcOptions: {
       router: appRouter,
       createContext: createHttpContextFactory(authenticator, metrics?.decisions("trpc")),
+      maxBatchSize,
       onError: ({ error, req }) => {
         const authError = findAuthError(error);
         if (authError) logRefusal(req.log, authError);

@@ -7,6 +7,7 @@ import {
   CaFileInvalid,
   DEFAULT_DPOP_ALGORITHMS,
   DPOP_MODES,
+  introspectionConfigSchema,
   isIssuerTemplate,
   issuerUrlSchema,
   readCaFile,
@@ -14,6 +15,7 @@ import {
   verifierConfigSchema,
 } from "@quickstart/auth";
 import { z } from "zod";
+import { DEFAULT_MAX_BATCH_SIZE } from "./trpc-batch";
 
 const flag = z
   .enum(["true", "false", "1", "0", ""])
@@ -32,6 +34,7 @@ const optionalNumber = (bounds: z.ZodNumber) =>
 const verifierNumber = (option: z.ZodDefault<z.ZodNumber>) => optionalNumber(option.unwrap());
 
 const verifierOptions = verifierConfigSchema.shape;
+const introspectionOptions = introspectionConfigSchema.shape;
 
 /** A comma-separated list of asymmetric signing algorithms; unset means `defaults`. */
 const algorithmList = (defaults: string) =>
@@ -126,6 +129,14 @@ const envSchema = z
         }
       }),
 
+    // --- Opaque tokens (RFC 7662 introspection); unset, a token that is not a JWT is refused ---
+    AUTH_INTROSPECTION_CLIENT_ID: z.string().optional(),
+    AUTH_INTROSPECTION_CLIENT_SECRET: z.string().optional(),
+    AUTH_INTROSPECTION_URL: introspectionOptions.endpoint,
+    AUTH_INTROSPECTION_CACHE_S: verifierNumber(introspectionOptions.cacheSeconds),
+    AUTH_INTROSPECTION_MAX_CONCURRENT: verifierNumber(introspectionOptions.maxConcurrent),
+    AUTH_INTROSPECTION_MAX_PER_SECOND: verifierNumber(introspectionOptions.maxPerSecond),
+
     // --- DPoP (RFC 9449): sender-constrained tokens and the replay store ---
     AUTH_DPOP: z.enum(DPOP_MODES, { error: "must be allowed, required or disabled" }).default("allowed"),
     AUTH_DPOP_ALGORITHMS: algorithmList(DEFAULT_DPOP_ALGORITHMS.join(",")),
@@ -185,6 +196,13 @@ const envSchema = z
           .filter(Boolean);
         return origins.length === 0 || origins.includes("*") ? "*" : origins;
       }),
+    /** At most this many calls in one tRPC batch request; a larger batch is refused with 400 before any runs. */
+    TRPC_MAX_BATCH_SIZE: z.coerce
+      .number({ error: "must be a whole number of calls (1-100)" })
+      .int("must be a whole number of calls (1-100)")
+      .min(1, "must be a whole number of calls (1-100)")
+      .max(100, "must be a whole number of calls (1-100)")
+      .default(DEFAULT_MAX_BATCH_SIZE),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /** `json` (one object per line, for machines) or `pretty` (one readable line per request; `npm start` sets it). */
     LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
@@ -195,6 +213,7 @@ const envSchema = z
   })
   // Also when other variables are wrong, so one run names every missing one.
   .superRefine(requireIssuerVariable, { when: () => true })
+  .superRefine(requireIntrospectionClient, { when: () => true })
   .superRefine(requireTenantsWithTemplate)
   .refine(
     (env) => env.METRICS_PORT === undefined || env.METRICS_PORT === 0 || env.METRICS_PORT !== env.PORT,
@@ -217,6 +236,36 @@ function requireIssuerVariable(
       path: ["AUTHOK_DOMAIN"],
       message: "or AUTH_ISSUER is required: the issuer whose access tokens this API accepts",
     });
+  }
+}
+
+/** The introspection settings are used only with both client variables: name the one missing. */
+function requireIntrospectionClient(env: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const id = env.AUTH_INTROSPECTION_CLIENT_ID;
+  const secret = env.AUTH_INTROSPECTION_CLIENT_SECRET;
+  if (id && !secret) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["AUTH_INTROSPECTION_CLIENT_SECRET"],
+      message: "is required with AUTH_INTROSPECTION_CLIENT_ID: the API's client secret at the issuer",
+    });
+  } else if (secret && !id) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["AUTH_INTROSPECTION_CLIENT_ID"],
+      message: "is required with AUTH_INTROSPECTION_CLIENT_SECRET: the API's client id at the issuer",
+    });
+  } else if (!id) {
+    const orphans = Object.keys(env).filter(
+      (name) => name.startsWith("AUTH_INTROSPECTION_") && env[name] !== undefined,
+    );
+    for (const name of orphans) {
+      ctx.addIssue({
+        code: "custom",
+        path: [name],
+        message: "has no effect without AUTH_INTROSPECTION_CLIENT_ID and AUTH_INTROSPECTION_CLIENT_SECRET",
+      });
+    }
   }
 }
 
@@ -272,6 +321,17 @@ export function verifierConfigFromEnv(env: ApiEnv): VerifierConfig {
     tokenCacheSize: env.AUTH_TOKEN_CACHE_SIZE,
     jwksMaxAgeMs: env.AUTH_JWKS_MAX_AGE_S === undefined ? undefined : env.AUTH_JWKS_MAX_AGE_S * 1000,
     caFile: env.AUTH_CA_FILE,
+    introspection:
+      env.AUTH_INTROSPECTION_CLIENT_ID && env.AUTH_INTROSPECTION_CLIENT_SECRET
+        ? {
+            clientId: env.AUTH_INTROSPECTION_CLIENT_ID,
+            clientSecret: env.AUTH_INTROSPECTION_CLIENT_SECRET,
+            endpoint: env.AUTH_INTROSPECTION_URL,
+            cacheSeconds: env.AUTH_INTROSPECTION_CACHE_S,
+            maxConcurrent: env.AUTH_INTROSPECTION_MAX_CONCURRENT,
+            maxPerSecond: env.AUTH_INTROSPECTION_MAX_PER_SECOND,
+          }
+        : undefined,
   };
 }
 
@@ -293,6 +353,14 @@ export function describeAuthSettings(config: VerifierConfig) {
     tenants: list(config.tenants),
     fetchOrigins: config.fetchOrigins,
     jwksUri: config.jwksUri,
+    // Never the client secret.
+    introspection: config.introspection && {
+      clientId: config.introspection.clientId,
+      endpoint: config.introspection.endpoint ?? "discovery",
+      cacheS: config.introspection.cacheSeconds,
+      maxConcurrent: config.introspection.maxConcurrent,
+      maxPerSecond: config.introspection.maxPerSecond,
+    },
   };
 }
 

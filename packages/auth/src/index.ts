@@ -15,6 +15,8 @@ export { parseAuthorizationHeader } from "./authorization-header";
 export type { AccessTokenClaims } from "./claims";
 export {
   ALLOWED_ALGORITHMS,
+  type IntrospectionConfig,
+  introspectionConfigSchema,
   isIssuerTemplate,
   issuerUrlSchema,
   type SigningAlgorithm,
@@ -32,6 +34,7 @@ export {
   type RequestAuthenticator,
 } from "./dpop";
 export { createDpopNonces, type DpopNonces } from "./dpop-nonce";
+export { createProofKeyCache, type ProofKey, type ProofKeyCache } from "./dpop-proof-key";
 export * from "./errors";
 export { type AuthErrorResponse, authErrorResponse } from "./http-response";
 export {
@@ -59,7 +62,12 @@ export {
   type ProfileSettings,
 } from "./profiles";
 export { createRedisReplayStore, type RedisReplayStoreOptions } from "./redis-replay-store";
-export { createMemoryReplayStore, type MemoryReplayStoreOptions, type ReplayStore } from "./replay-store";
+export {
+  createMemoryReplayStore,
+  type MemoryReplayStoreOptions,
+  ReplayShareExceeded,
+  type ReplayStore,
+} from "./replay-store";
 export {
   assertScopes,
   type GrantedScopes,

@@ -4,7 +4,13 @@
  * way); run.ts starts the servers the rows name, checks each row once, then loads them in rounds.
  */
 import type { Bench, HttpRow, InProcessRow, ServerSpec, TargetSpec } from "./bench";
-import { callThroughCaller, verifyFreshTokens, verifyProofSignatures, verifyRepeatedToken } from "./micro";
+import {
+  callThroughCaller,
+  verifyFreshTokens,
+  verifyProofSignatures,
+  verifyRepeatedOpaqueToken,
+  verifyRepeatedToken,
+} from "./micro";
 import { freePort } from "./servers";
 
 /** What each row runs on. `api` variants are `pnpm start:api` with more environment; see ServerSpec. */
@@ -52,13 +58,17 @@ export const rows: HttpRow<keyof typeof servers>[] = [
   { name: "Plain Fastify route, no tRPC (floor) /api/public", server: "floor", path: "/api/public" },
 ];
 
-const PROOF_CHECK = "one ES256 DPoP proof signature check, key already imported (jose `compactVerify`)";
+const PROOF_CHECK = "one ES256 DPoP proof verification, key already imported (jose `jwtVerify`)";
 const CALLER_PUBLIC = "tRPC `public` through the server-side caller";
 const CALLER_PRIVATE = "tRPC `private` through the server-side caller";
 /** Each prepared before every round (not timed), then called in it. */
 export const inProcessRows: InProcessRow[] = [
   { name: "packages/auth verifier, a fresh token each call (signature check)", prepare: verifyFreshTokens },
   { name: "packages/auth verifier, one repeated token (cache hit)", prepare: verifyRepeatedToken },
+  {
+    name: "packages/auth verifier, one repeated opaque token (introspection cache hit)",
+    prepare: verifyRepeatedOpaqueToken,
+  },
   { name: CALLER_PUBLIC, prepare: (c) => callThroughCaller(c, "public") },
   { name: CALLER_PRIVATE, prepare: (c) => callThroughCaller(c, "private") },
   { name: PROOF_CHECK, prepare: verifyProofSignatures },
@@ -85,7 +95,7 @@ export const targets: TargetSpec[] = [
     m.ratio(PRIVATE, "Express peer /api/private"),
   ),
   target(
-    "(REST private (DPoP) − REST private) ÷ one ES256 proof signature check",
+    "(REST private (DPoP) − REST private) ÷ one ES256 proof verification",
     1.3,
     "×",
     (m) => m.difference(DPOP, PRIVATE) / m.median(PROOF_CHECK),
