@@ -13,6 +13,7 @@ import Fastify, { type FastifyServerOptions } from "fastify";
 import type { DpopOptions } from "./dpop-options";
 import { healthRoutes } from "./health";
 import { createRestErrorHandler, findAuthError, logRefusal } from "./http-errors";
+import type { ApiMetrics } from "./metrics";
 import { openApi } from "./openapi";
 import { PROTECTED_RESOURCE_METADATA_PATH, registerProtectedResourceMetadata } from "./protected-resource";
 import { appProcedures } from "./root";
@@ -40,6 +41,8 @@ export interface AppOptions {
   draining?: () => boolean;
   /** DPoP (RFC 9449); by default `allowed`, with an in-memory replay store (closed with the app). */
   dpop?: DpopOptions;
+  /** Prometheus metrics (metrics.ts): requests are timed and decisions counted when given. */
+  metrics?: ApiMetrics | undefined;
   /** At most this many calls per tRPC batch request (TRPC_MAX_BATCH_SIZE); a larger batch gets 400, none run. */
   maxBatchSize?: number;
 }
@@ -59,6 +62,7 @@ export async function buildApp({
   issuerFetchOrigins,
   draining,
   dpop = {},
+  metrics,
   maxBatchSize = DEFAULT_MAX_BATCH_SIZE,
 }: AppOptions) {
   // X-Request-Id (set by the load balancer, see deploy/nginx) becomes the request id in the logs; on
@@ -70,6 +74,7 @@ export async function buildApp({
     forceCloseConnections: "idle",
     return503OnClosing: true,
   });
+  metrics?.observeRequests(app);
 
   let publicUrl = configuredPublicUrl?.replace(/\/+$/, "") ?? "http://localhost";
   if (configuredPublicUrl === undefined) {
@@ -87,6 +92,7 @@ export async function buildApp({
     publicUrl: getPublicUrl,
     replayStore,
     nonces,
+    observer: metrics?.authObserver,
   });
   const challenges = (): ChallengeOptions => ({
     resourceMetadata: publicUrl + PROTECTED_RESOURCE_METADATA_PATH,
@@ -108,7 +114,7 @@ export async function buildApp({
   await app.register(healthRoutes, { verifier, draining });
 
   const appRouter = router(procedures);
-  const createContext = createHttpContextFactory(authenticator);
+  const createRestContext = createHttpContextFactory(authenticator, metrics?.decisions("rest"));
   registerProtectedResourceMetadata(app, {
     issuers: verifier.issuers,
     publicUrl: getPublicUrl,
@@ -117,7 +123,7 @@ export async function buildApp({
   await app.register(openApi, {
     procedures,
     router: appRouter,
-    createContext,
+    createContext: createRestContext,
     issuer: verifier.issuer,
     publicUrl: getPublicUrl,
     issuerCaFile,
@@ -128,7 +134,7 @@ export async function buildApp({
     prefix: "/trpc",
     trpcOptions: {
       router: appRouter,
-      createContext,
+      createContext: createHttpContextFactory(authenticator, metrics?.decisions("trpc")),
       maxBatchSize,
       onError: ({ error, req }) => {
         const authError = findAuthError(error);
