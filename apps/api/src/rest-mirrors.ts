@@ -106,6 +106,7 @@ export const restMirrors: FastifyPluginAsync<RestMirrorsOptions> = async (app, o
   for (const { path, meta } of listProcedures(options.procedures)) {
     if (!meta.rest) continue;
     const keys = path.split(".");
+    const inputFromQuery = meta.rest.method === "GET";
     app.route({
       method: meta.rest.method,
       url: meta.rest.path,
@@ -114,9 +115,10 @@ export const restMirrors: FastifyPluginAsync<RestMirrorsOptions> = async (app, o
       validatorCompiler: () => () => true,
       handler: async (request, reply) => {
         // Aborts the procedure's `signal` when the client goes away before the answer; not Fastify's
-        // `request.signal`, which also aborts once a POST body has been read.
+        // `request.signal`, which also aborts once a POST body has been read. `on`, not `once`: a
+        // response closes once, and `once` would wrap the listener and remove it on every request.
         const aborted = new AbortController();
-        reply.raw.once("close", () => {
+        reply.raw.on("close", () => {
           if (!reply.raw.writableFinished) aborted.abort();
         });
         const caller = createCaller(options.createContext({ req: request.raw }), {
@@ -126,7 +128,7 @@ export const restMirrors: FastifyPluginAsync<RestMirrorsOptions> = async (app, o
           (node, key) => (node as Record<string, unknown>)[key],
           caller,
         ) as (input: unknown) => Promise<unknown>;
-        const input = meta.rest?.method === "GET" ? nonEmpty(request.query) : request.body;
+        const input = inputFromQuery ? nonEmpty(request.query) : request.body;
         return procedure(input);
       },
     });
