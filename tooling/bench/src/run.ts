@@ -30,10 +30,7 @@ const root = fileURLToPath(new URL("../../..", import.meta.url));
 const startedAt = performance.now();
 const log = (message: string) =>
   console.log(`[bench ${((performance.now() - startedAt) / 1000).toFixed(0)}s] ${message}`);
-const loadAverage = () =>
-  loadavg()
-    .map((value) => value.toFixed(2))
-    .join(" ");
+const loadAverage = () => Array.from(loadavg(), (value) => value.toFixed(2)).join(" ");
 
 /** The servers running, by their name in rows.ts. */
 const started = new Map<string, Server>();
@@ -194,15 +191,11 @@ async function check(loadable: Loadable): Promise<void> {
 /** The request targets tRPC's own links produce, recorded from real client calls. */
 async function recordTrpcPaths(apiUrl: string, token: string): Promise<Bench["trpcPaths"]> {
   const seen: string[] = [];
-  const fetchAndRecord = (url: URL | string, init?: RequestInit) => {
+  const record = (url: URL | string, init?: RequestInit) => {
     seen.push(String(url).slice(apiUrl.length));
     return fetch(url, init);
   };
-  const options = {
-    url: `${apiUrl}/trpc`,
-    headers: { authorization: `Bearer ${token}` },
-    fetch: fetchAndRecord,
-  };
+  const options = { url: `${apiUrl}/trpc`, headers: { authorization: `Bearer ${token}` }, fetch: record };
   const single = createTRPCClient<AppRouter>({ links: [httpLink(options)] });
   for (const procedure of ["public", "private", "privateScoped"] as const) await single[procedure].query();
   const batched = createTRPCClient<AppRouter>({ links: [httpBatchLink(options)] });
