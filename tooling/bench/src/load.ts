@@ -5,17 +5,7 @@ import type { Bench, HttpRow } from "./bench";
 import type { Server } from "./servers";
 
 /** One row loaded once: the requests it answered, and what the server spent on them. */
-export interface Round {
-  requests: number;
-  seconds: number;
-  p50Ms: number;
-  p99Ms: number;
-  /** Non-2xx answers while measuring, plus connection errors and timeouts over the whole load. */
-  errors: number;
-  cpuMicrosPerRequest: number;
-  jwksFetches: number;
-  peakRssMb: number;
-}
+export type Round = Awaited<ReturnType<typeof loadRound>>;
 
 /** A row ready to load: its URL, headers and body, and for a DPoP row what each proof is for. */
 export function prepare(row: HttpRow, bench: Bench, server: Server) {
@@ -47,7 +37,7 @@ export function getProofs(request: Loadable, count: number): Promise<string[]> {
 export async function loadRound(
   request: Loadable,
   options: { connections: number; warmSeconds: number; seconds: number; jwksFetches(): number },
-): Promise<Round> {
+) {
   const { server, dpop } = request;
   const duration = options.warmSeconds + options.seconds;
   const proofs =
@@ -97,6 +87,7 @@ export async function loadRound(
     seconds,
     p50Ms: latencyMicros.percentile(50) / 1000,
     p99Ms: latencyMicros.percentile(99) / 1000,
+    // Non-2xx answers while measuring, plus connection errors and timeouts over the whole load.
     errors: errors + result.errors,
     cpuMicrosPerRequest: ((cpuAtEnd - cpuSeconds) * 1e6) / Math.max(1, requests),
     jwksFetches: jwksAtEnd - jwksFetches,
