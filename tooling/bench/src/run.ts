@@ -66,8 +66,8 @@ async function start(spec: ServerSpec, logLevel = "warn"): Promise<Server> {
     const args = [fileURLToPath(new URL(spec.script, import.meta.url)), issuer.url, AUDIENCE];
     return startServer(process.execPath, args, { ...where, port, env: { ...env, NODE_ENV: "production" } });
   }
-  // A DPoP proof's htu must match the API's public URL, so that is the URL the bench loads.
   const more = typeof spec.api === "function" ? await spec.api() : spec.api;
+  // A DPoP proof's htu must match the API's public URL, so that is the URL the bench loads.
   const apiEnv = { ...env, LOG_LEVEL: logLevel, API_PUBLIC_URL: `http://127.0.0.1:${port}`, ...more };
   return startServer("pnpm", ["start:api"], { ...where, port, env: apiEnv });
 }
