@@ -1,6 +1,5 @@
 /** The shapes rows.ts declares the bench with, and what its functions are given. */
 import type { TestIssuer } from "@quickstart/auth/testing";
-import type { RunningIssuer } from "@quickstart/issuer";
 import type { KeyPair } from "dpop";
 
 /** What a row's functions may use, once the servers run. */
@@ -20,7 +19,7 @@ export interface Bench {
  * or `node src/<script> <issuer URL> <audience>`, listening on PORT.
  */
 export type ServerSpec =
-  | { api: Record<string, string> | ((issuer: RunningIssuer) => Promise<Record<string, string>>) }
+  | { api: Record<string, string> | (() => Promise<Record<string, string>>) }
   | { script: string };
 
 /** A row loaded over HTTP. Every request is the same, but for a DPoP row's proof. */

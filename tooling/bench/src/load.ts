@@ -5,24 +5,15 @@ import type { Bench, HttpRow } from "./bench";
 import type { Server } from "./servers";
 
 /** One row loaded once: the requests it answered, and what the server spent on them. */
-export interface Round {
-  requests: number;
-  seconds: number;
-  p50Ms: number;
-  p99Ms: number;
-  /** Non-2xx answers while measuring, plus connection errors and timeouts over the whole load. */
-  errors: number;
-  cpuMicrosPerRequest: number;
-  jwksFetches: number;
-  peakRssMb: number;
-}
+export type Round = Awaited<ReturnType<typeof loadRound>>;
 
 /** A row ready to load: its URL, headers and body, and for a DPoP row what each proof is for. */
 export function prepare(row: HttpRow, bench: Bench, server: Server) {
   const { authorization, dpopKey } = row.auth?.(bench) ?? {};
   const path = typeof row.path === "string" ? row.path : row.path(bench);
   const headers = { ...row.headers, ...(authorization && { authorization }) };
-  const dpop = dpopKey && { key: dpopKey, accessToken: authorization?.split(" ")[1] ?? "" };
+  // `peakRate`: the most requests per second a round of this row has served yet (0: none yet).
+  const dpop = dpopKey && { key: dpopKey, accessToken: authorization?.split(" ")[1] ?? "", peakRate: 0 };
   return { row, server, url: server.url + path, method: row.method ?? "GET", headers, body: row.body, dpop };
 }
 export type Loadable = ReturnType<typeof prepare>;
@@ -40,31 +31,27 @@ export function getProofs(request: Loadable, count: number): Promise<string[]> {
 /**
  * Loads the request with autocannon for `warmSeconds + seconds` and measures only the last
  * `seconds`: the server's CPU time, and `jwksFetches()`, are read when they begin and when the load
- * stops. A DPoP row's proofs are made before, `proofs` of them (a proof sent twice counts as an error).
+ * stops. A DPoP row's proofs are made before, for twice the most requests a round of it has served yet
+ * (a generous guess at first): a proof sent twice counts as an error.
  */
 export async function loadRound(
   request: Loadable,
-  options: {
-    connections: number;
-    warmSeconds: number;
-    seconds: number;
-    proofs: number;
-    jwksFetches(): number;
-  },
-): Promise<Round> {
-  const { server } = request;
-  const proofs = request.dpop && (await getProofs(request, options.proofs));
+  options: { connections: number; warmSeconds: number; seconds: number; jwksFetches(): number },
+) {
+  const { server, dpop } = request;
+  const duration = options.warmSeconds + options.seconds;
+  const proofs =
+    dpop && (await getProofs(request, Math.ceil(2 * (dpop.peakRate || 10_000) * duration) + 1000));
   // autocannon's own histogram keeps whole milliseconds; this one keeps microseconds.
   const latencyMicros = createHistogram();
-  let [measuring, requests, errors, startedAt, cpuAtStart, jwksAtStart, nextProof] = [
-    false,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-  ];
+  let [requests, errors, nextProof] = [0, 0, 0];
+  // Set when the measured window begins.
+  let start: { at: number; cpuSeconds: number; jwksFetches: number } | undefined;
+  // autocannon calls setupRequest for every request it sends, so each one takes the next proof.
+  const setupRequest = (sent: autocannon.Request) => {
+    sent.headers = { ...sent.headers, dpop: proofs?.[nextProof++ % proofs.length] ?? "" };
+    return sent;
+  };
   let instance: autocannon.Instance | undefined;
   const done = new Promise<autocannon.Result>((resolve, reject) => {
     instance = autocannon(
@@ -74,43 +61,36 @@ export async function loadRound(
         headers: request.headers,
         ...(request.body !== undefined && { body: request.body }),
         connections: options.connections,
-        duration: options.warmSeconds + options.seconds,
-        // autocannon calls setupRequest for every request it sends, so each one takes the next proof.
-        ...(proofs && {
-          requests: [
-            {
-              setupRequest(sent) {
-                sent.headers = { ...sent.headers, dpop: proofs[nextProof++ % proofs.length] ?? "" };
-                return sent;
-              },
-            },
-          ],
-        }),
+        duration,
+        ...(proofs && { requests: [{ setupRequest }] }),
       },
       (error, result) => (error ? reject(error) : resolve(result)),
     );
   });
   instance?.on("response", (_client, statusCode, _bytes, responseTime) => {
-    if (!measuring) return;
+    if (!start) return;
     requests += 1;
     if (statusCode < 200 || statusCode > 299) errors += 1;
     latencyMicros.record(Math.max(1, Math.round(responseTime * 1000)));
   });
   const timer = setTimeout(() => {
-    [measuring, startedAt] = [true, performance.now()];
-    [cpuAtStart, jwksAtStart] = [server.cpuSeconds(), options.jwksFetches()];
+    start = { at: performance.now(), cpuSeconds: server.cpuSeconds(), jwksFetches: options.jwksFetches() };
   }, options.warmSeconds * 1000);
   const result = await done;
   const [cpuAtEnd, jwksAtEnd] = [server.cpuSeconds(), options.jwksFetches()];
   clearTimeout(timer);
+  const { at = 0, cpuSeconds = 0, jwksFetches = 0 } = start ?? {};
+  const seconds = (performance.now() - at) / 1000;
+  if (dpop) dpop.peakRate = Math.max(dpop.peakRate, requests / seconds);
   return {
     requests,
-    seconds: (performance.now() - startedAt) / 1000,
+    seconds,
     p50Ms: latencyMicros.percentile(50) / 1000,
     p99Ms: latencyMicros.percentile(99) / 1000,
+    // Non-2xx answers while measuring, plus connection errors and timeouts over the whole load.
     errors: errors + result.errors,
-    cpuMicrosPerRequest: ((cpuAtEnd - cpuAtStart) * 1e6) / Math.max(1, requests),
-    jwksFetches: jwksAtEnd - jwksAtStart,
+    cpuMicrosPerRequest: ((cpuAtEnd - cpuSeconds) * 1e6) / Math.max(1, requests),
+    jwksFetches: jwksAtEnd - jwksFetches,
     peakRssMb: server.peakRssMb(),
   };
 }

@@ -33,13 +33,8 @@ export async function verifyRepeatedOpaqueToken({ issuer }: InProcessContext) {
   const endpoint = await startTestIntrospectionServer();
   const token = "bench-opaque-token-not-a-jwt-0123456789abcdef";
   const exp = Math.floor(Date.now() / 1000) + 3600;
-  endpoint.answer = () => ({
-    active: true,
-    iss: issuer.issuer,
-    aud: issuer.audience,
-    exp,
-    scope: "read:messages",
-  });
+  const answer = { active: true, iss: issuer.issuer, aud: issuer.audience, exp, scope: "read:messages" };
+  endpoint.answer = () => answer;
   const verifier = createAccessTokenVerifier({
     ...issuer.verifierConfig,
     introspection: { clientId: "bench", clientSecret: "bench", endpoint: endpoint.endpoint },

@@ -9,6 +9,10 @@ export const median = (values: number[]) =>
 /** Whether `target` is met (a target with no limit always is). */
 export const isMet = (target: Target) => target.limit === undefined || target.value <= target.limit;
 
+/** The sum of `key` over `rounds`. */
+export const sum = (rounds: Round[], key: "errors" | "jwksFetches") =>
+  rounds.reduce((total, round) => total + round[key], 0);
+
 const fixed = (value: number, digits = 1) => value.toFixed(digits);
 const count = (value: number) => Math.round(value).toLocaleString("en-US");
 
@@ -39,23 +43,15 @@ export function renderResults(report: {
     table(
       ["Row", "req/s", "p50 ms", "p99 ms", "server CPU µs/req", "errors", "JWKS fetches", "peak RSS MB"],
       report.rows.map(({ name, rounds }) => {
-        const middle = (value: (round: Round) => number) => median(rounds.map(value));
-        const total = (value: (round: Round) => number) =>
-          rounds.reduce((sum, round) => sum + value(round), 0);
+        const middle = (key: keyof Round) => median(rounds.map((round) => round[key]));
         return [
           name,
-          count(middle((round) => round.requests / round.seconds)),
-          fixed(
-            middle((round) => round.p50Ms),
-            2,
-          ),
-          fixed(
-            middle((round) => round.p99Ms),
-            2,
-          ),
-          fixed(middle((round) => round.cpuMicrosPerRequest)),
-          String(total((round) => round.errors)),
-          String(total((round) => round.jwksFetches)),
+          count(median(rounds.map((round) => round.requests / round.seconds))),
+          fixed(middle("p50Ms"), 2),
+          fixed(middle("p99Ms"), 2),
+          fixed(middle("cpuMicrosPerRequest")),
+          String(sum(rounds, "errors")),
+          String(sum(rounds, "jwksFetches")),
           fixed(Math.max(...rounds.map((round) => round.peakRssMb)), 0),
         ];
       }),

@@ -4,13 +4,7 @@
  * way); run.ts starts the servers the rows name, checks each row once, then loads them in rounds.
  */
 import type { Bench, HttpRow, InProcessRow, ServerSpec, TargetSpec } from "./bench";
-import {
-  callThroughCaller,
-  verifyFreshTokens,
-  verifyProofSignatures,
-  verifyRepeatedOpaqueToken,
-  verifyRepeatedToken,
-} from "./micro";
+import * as micro from "./micro";
 import { freePort } from "./servers";
 
 /** What each row runs on. `api` variants are `pnpm start:api` with more environment; see ServerSpec. */
@@ -64,25 +58,26 @@ const CALLER_PUBLIC = "tRPC `public` through the server-side caller";
 const CALLER_PRIVATE = "tRPC `private` through the server-side caller";
 /** Each prepared before every round (not timed), then called in it. */
 export const inProcessRows: InProcessRow[] = [
-  { name: "packages/auth verifier, a fresh token each call (signature check)", prepare: verifyFreshTokens },
-  { name: "packages/auth verifier, one repeated token (cache hit)", prepare: verifyRepeatedToken },
+  {
+    name: "packages/auth verifier, a fresh token each call (signature check)",
+    prepare: micro.verifyFreshTokens,
+  },
+  { name: "packages/auth verifier, one repeated token (cache hit)", prepare: micro.verifyRepeatedToken },
   {
     name: "packages/auth verifier, one repeated opaque token (introspection cache hit)",
-    prepare: verifyRepeatedOpaqueToken,
+    prepare: micro.verifyRepeatedOpaqueToken,
   },
-  { name: CALLER_PUBLIC, prepare: (c) => callThroughCaller(c, "public") },
-  { name: CALLER_PRIVATE, prepare: (c) => callThroughCaller(c, "private") },
-  { name: PROOF_CHECK, prepare: verifyProofSignatures },
+  { name: CALLER_PUBLIC, prepare: (c) => micro.callThroughCaller(c, "public") },
+  { name: CALLER_PRIVATE, prepare: (c) => micro.callThroughCaller(c, "private") },
+  { name: PROOF_CHECK, prepare: micro.verifyProofSignatures },
 ];
 
 const target = (name: string, limit: number | undefined, unit: string, value: TargetSpec["value"]) =>
   ({ name, limit, unit, value }) satisfies TargetSpec;
-const [PUBLIC, PRIVATE, DPOP, METRICS] = [
-  "REST /api/public",
-  "REST /api/private",
-  "REST private (DPoP)",
-  "REST private with metrics on",
-];
+const PUBLIC = "REST /api/public";
+const PRIVATE = "REST /api/private";
+const DPOP = "REST private (DPoP)";
+const METRICS = "REST private with metrics on";
 /** Met when the value is at most the limit; `undefined`: shown with no limit. */
 export const targets: TargetSpec[] = [
   target("REST private − REST public, API CPU/req", 10, "µs", (m) => m.difference(PRIVATE, PUBLIC)),

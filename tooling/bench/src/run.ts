@@ -20,7 +20,7 @@ import { fetchMachineToken } from "../../../scripts/lib/machine-token";
 import type { Bench, Measured, ServerSpec } from "./bench";
 import { getProofs, type Loadable, loadRound, prepare, type Round } from "./load";
 import { runInProcessRows } from "./micro";
-import { isMet, median, renderResults, writeResults } from "./report";
+import { isMet, median, renderResults, sum, writeResults } from "./report";
 import { inProcessRows, rows, servers as serverSpecs, targets as targetSpecs } from "./rows";
 import { freePort, type Server, startServer } from "./servers";
 
@@ -30,17 +30,19 @@ const root = fileURLToPath(new URL("../../..", import.meta.url));
 const startedAt = performance.now();
 const log = (message: string) =>
   console.log(`[bench ${((performance.now() - startedAt) / 1000).toFixed(0)}s] ${message}`);
-const loadAverage = () =>
-  loadavg()
-    .map((value) => value.toFixed(2))
-    .join(" ");
+const loadAverage = () => Array.from(loadavg(), (value) => value.toFixed(2)).join(" ");
 
-const servers: Server[] = [];
+/** The servers running, by their name in rows.ts. */
+const started = new Map<string, Server>();
 const dataDir = await mkdtemp(join(tmpdir(), "quickstart-bench-"));
 const issuer = await startIssuer({ dataDir, audience: AUDIENCE, logger: { ...console, info() {} } });
 process.once("SIGINT", () => void stopAll().finally(() => process.exit(130)));
+async function stopServers() {
+  await Promise.all([...started.values()].map((server) => server.stop()));
+  started.clear();
+}
 async function stopAll() {
-  await Promise.all(servers.splice(0).map((server) => server.stop()));
+  await stopServers();
   await issuer.close();
   await rm(dataDir, { recursive: true, force: true });
 }
@@ -54,23 +56,27 @@ subscribe("http.server.request.start", (message) => {
 // NODE_OPTIONS dropped: the servers run with their own start command's flags only.
 const env = { ...process.env, NODE_OPTIONS: undefined, AUTH_ISSUER: issuer.url, API_AUDIENCE: AUDIENCE };
 const where = { cwd: root, readyPath: "/api/public" };
-async function startApi(logLevel: string, more: Record<string, string> = {}) {
+/**
+ * Starts a server as its ServerSpec says: `pnpm start:api` at `logLevel`, or the peer and the floor as
+ * a user would run them, `node src/<script> <issuer URL> <audience>`.
+ */
+async function start(spec: ServerSpec, logLevel = "warn"): Promise<Server> {
   const port = await freePort();
+  if ("script" in spec) {
+    const args = [fileURLToPath(new URL(spec.script, import.meta.url)), issuer.url, AUDIENCE];
+    return startServer(process.execPath, args, { ...where, port, env: { ...env, NODE_ENV: "production" } });
+  }
+  const more = typeof spec.api === "function" ? await spec.api() : spec.api;
   // A DPoP proof's htu must match the API's public URL, so that is the URL the bench loads.
   const apiEnv = { ...env, LOG_LEVEL: logLevel, API_PUBLIC_URL: `http://127.0.0.1:${port}`, ...more };
   return startServer("pnpm", ["start:api"], { ...where, port, env: apiEnv });
-}
-/** `node src/<script> <issuer URL> <audience>`: the peer and the floor, as a user would run them. */
-function startScript(script: string) {
-  const args = [fileURLToPath(new URL(script, import.meta.url)), issuer.url, AUDIENCE];
-  return startServer(process.execPath, args, { ...where, env: { ...env, NODE_ENV: "production" } });
 }
 
 /** The `readyInMs` the API logs at LOG_LEVEL=info, from 3 starts of its own. */
 async function readyTimes(): Promise<number[]> {
   const times: number[] = [];
-  for (let start = 0; start < 3; start += 1) {
-    const probe = await startApi("info");
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const probe = await start(serverSpecs.api, "info");
     for (let waited = 0; waited < 2000 && !probe.logs.some((line) => "readyInMs" in line); waited += 10) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
@@ -87,18 +93,8 @@ async function main(): Promise<number> {
   execFileSync("pnpm", ["--filter", "@quickstart/api", "build"], { cwd: root, stdio: "inherit" });
   // The measured APIs run at warn: at info Fastify logs two lines per request, and the bench would measure the logger.
   const readyInMs = await readyTimes();
-  const started = new Map<string, Server>();
-  const apis: Server[] = [];
-  for (const name of new Set(rows.map((row) => row.server))) {
-    const spec: ServerSpec = serverSpecs[name];
-    const server =
-      "script" in spec
-        ? await startScript(spec.script)
-        : await startApi("warn", typeof spec.api === "function" ? await spec.api(issuer) : spec.api);
-    if (!("script" in spec)) apis.push(server);
-    started.set(name, server);
-    servers.push(server);
-  }
+  const names = new Set(rows.map((row) => row.server));
+  for (const name of names) started.set(name, await start(serverSpecs[name]));
   log(`API ready in ${readyInMs.join(", ")} ms; servers: ${[...started.keys()].join(", ")}`);
 
   // ES256, the algorithm `pnpm get-token --dpop` and the SPA use.
@@ -113,23 +109,8 @@ async function main(): Promise<number> {
   const loadables = rows.map((row) => prepare(row, bench, started.get(row.server) as Server));
   for (const loadable of loadables) await check(loadable);
 
-  // Requests per second of each DPoP row, the highest seen so far.
-  const dpopRates = new Map<string, number>();
-  const measure = async (loadable: Loadable, warmSeconds: number, seconds: number) => {
-    // Proofs for twice the most requests a window of this row has served yet (a generous guess at first).
-    const rate = dpopRates.get(loadable.row.name);
-    const proofs = Math.ceil(2 * (rate ?? 10_000) * (warmSeconds + seconds)) + 1000;
-    const options = {
-      connections: CONNECTIONS,
-      warmSeconds,
-      seconds,
-      proofs,
-      jwksFetches: () => jwksFetches,
-    };
-    const round = await loadRound(loadable, options);
-    if (loadable.dpop) dpopRates.set(loadable.row.name, Math.max(rate ?? 0, round.requests / round.seconds));
-    return round;
-  };
+  const measure = (loadable: Loadable, warmSeconds: number, seconds: number) =>
+    loadRound(loadable, { connections: CONNECTIONS, warmSeconds, seconds, jwksFetches: () => jwksFetches });
 
   // Every row once first, unmeasured, so the JIT has seen every route before the first round.
   for (const loadable of loadables) await measure(loadable, 0, 1);
@@ -141,26 +122,20 @@ async function main(): Promise<number> {
       const result = await measure(loadable, WARM_SECONDS, MEASURED_SECONDS);
       rounds.get(loadable.row.name)?.push(result);
       const rate = Math.round(result.requests / result.seconds);
-      log(
-        `round ${round} ${loadable.row.name}: ${rate} req/s, ${result.cpuMicrosPerRequest.toFixed(1)} µs CPU/req`,
-      );
+      const cpu = result.cpuMicrosPerRequest.toFixed(1);
+      log(`round ${round} ${loadable.row.name}: ${rate} req/s, ${cpu} µs CPU/req`);
     }
   }
-  const apiPeakRssMb = Math.max(...apis.map((server) => server.peakRssMb()));
-  await Promise.all(servers.splice(0).map((server) => server.stop()));
+  const apiRows = rows.filter((row) => "api" in serverSpecs[row.server]);
+  const apiPeakRssMb = Math.max(...apiRows.map((row) => started.get(row.server)?.peakRssMb() ?? 0));
+  await stopServers();
 
   log("in-process rows");
   const inProcess = await runInProcessRows(inProcessRows, IN_PROCESS_ROUNDS);
 
-  // CPU µs per request (HTTP rows) or per call (in-process rows) of every row, one value per round.
-  const cpu = new Map([
-    ...[...rounds].map(
-      ([name, results]) => [name, results.map((round) => round.cpuMicrosPerRequest)] as const,
-    ),
-    ...inProcess,
-  ]);
+  // CPU µs per request (HTTP rows) or per call (in-process rows) of a row, one value per round.
   const cpuOf = (row: string) => {
-    const values = cpu.get(row);
+    const values = inProcess.get(row) ?? rounds.get(row)?.map((round) => round.cpuMicrosPerRequest);
     if (!values) throw new Error(`a target names "${row}", which is no row`);
     return values;
   };
@@ -170,7 +145,7 @@ async function main(): Promise<number> {
     median: (row) => median(cpuOf(row)),
     difference: (a, b) => perRound(a, b, (x, y) => x - y),
     ratio: (a, b) => perRound(a, b, (x, y) => x / y),
-    total: (count) => [...rounds.values()].flat().reduce((sum, round) => sum + round[count], 0),
+    total: (count) => sum([...rounds.values()].flat(), count),
     apiPeakRssMb,
     readyInMs,
   };
@@ -216,15 +191,11 @@ async function check(loadable: Loadable): Promise<void> {
 /** The request targets tRPC's own links produce, recorded from real client calls. */
 async function recordTrpcPaths(apiUrl: string, token: string): Promise<Bench["trpcPaths"]> {
   const seen: string[] = [];
-  const fetchAndRecord = (url: URL | string, init?: RequestInit) => {
+  const record = (url: URL | string, init?: RequestInit) => {
     seen.push(String(url).slice(apiUrl.length));
     return fetch(url, init);
   };
-  const options = {
-    url: `${apiUrl}/trpc`,
-    headers: { authorization: `Bearer ${token}` },
-    fetch: fetchAndRecord,
-  };
+  const options = { url: `${apiUrl}/trpc`, headers: { authorization: `Bearer ${token}` }, fetch: record };
   const single = createTRPCClient<AppRouter>({ links: [httpLink(options)] });
   for (const procedure of ["public", "private", "privateScoped"] as const) await single[procedure].query();
   const batched = createTRPCClient<AppRouter>({ links: [httpBatchLink(options)] });

@@ -19,22 +19,17 @@ export interface Server {
 const TICKS_PER_SECOND = 100;
 
 /**
- * Runs `command` in a process group of its own on `port` (a free one by default, given as PORT),
- * waits until `readyPath` answers, and finds the Node process at the bottom of the tree (pnpm → sh → node).
+ * Runs `command` in a process group of its own on `port` (given as PORT), waits until `readyPath`
+ * answers, and finds the Node process at the bottom of the tree (pnpm → sh → node).
  */
 export async function startServer(
   command: string,
   args: string[],
-  options: { cwd: string; env: Record<string, string | undefined>; readyPath: string; port?: number },
+  options: { cwd: string; env: Record<string, string | undefined>; readyPath: string; port: number },
 ): Promise<Server> {
-  const port = options.port ?? (await freePort());
+  const { cwd, readyPath, port } = options;
   const env = { ...options.env, PORT: String(port), HOST: "127.0.0.1" };
-  const child = spawn(command, args, {
-    cwd: options.cwd,
-    env,
-    stdio: ["ignore", "pipe", "inherit"],
-    detached: true,
-  });
+  const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "inherit"], detached: true });
   const name = [command, ...args].join(" ");
   const logs: Record<string, unknown>[] = [];
   createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
@@ -51,7 +46,7 @@ export async function startServer(
     if (!stopping) console.error(`${name} exited with ${signal ?? `code ${code}`}`);
   });
   try {
-    await waitForOk(url + options.readyPath, child);
+    await waitForOk(url + readyPath, child);
   } catch (error) {
     await stopTree(child);
     throw error;
