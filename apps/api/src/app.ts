@@ -13,8 +13,9 @@ import Fastify, { type FastifyServerOptions } from "fastify";
 import type { DpopOptions } from "./dpop-options";
 import { healthRoutes } from "./health";
 import { createRestErrorHandler, findAuthError, logRefusal } from "./http-errors";
+import { createOriginCheck, MCP_PATH, mcpEndpoint } from "./mcp";
 import { openApi } from "./openapi";
-import { PROTECTED_RESOURCE_METADATA_PATH, registerProtectedResourceMetadata } from "./protected-resource";
+import { protectedResourceMetadataUrl, registerProtectedResourceMetadata } from "./protected-resource";
 import { appProcedures } from "./root";
 import { addSecurityHeaders, restSecurityHeaders } from "./security-headers";
 import { createHttpContextFactory, router } from "./trpc";
@@ -40,8 +41,8 @@ export interface AppOptions {
 }
 
 /**
- * Builds the API (tRPC at `/trpc`, REST mirrors at `/api/*`, their OpenAPI document and docs,
- * RFC 9728 metadata) without listening, so tests can use `app.inject()` or listen on a port of
+ * Builds the API (tRPC at `/trpc`, REST mirrors at `/api/*`, their OpenAPI document and docs, MCP
+ * tools at `/mcp`, RFC 9728 metadata) without listening, so tests can use `app.inject()` or listen on a port of
  * their choosing.
  */
 export async function buildApp({
@@ -81,16 +82,18 @@ export async function buildApp({
     replayStore,
     nonces,
   });
-  const challenges = (): ChallengeOptions => ({
-    resourceMetadata: publicUrl + PROTECTED_RESOURCE_METADATA_PATH,
+  // Each resource's challenges name its own RFC 9728 metadata: the API's, or its MCP endpoint's.
+  const challengesFor = (resourcePath: string) => (): ChallengeOptions => ({
+    resourceMetadata: protectedResourceMetadataUrl(publicUrl, resourcePath),
     dpop: authenticator.dpop,
   });
+  const challenges = challengesFor("");
 
   addSecurityHeaders(app, restSecurityHeaders({ https: publicUrl.startsWith("https:") }));
   await app.register(cors, {
     origin: corsOrigins,
     methods: ["GET", "POST", "OPTIONS"],
-    allowedHeaders: ["Content-Type", "Authorization", "DPoP"],
+    allowedHeaders: ["Content-Type", "Authorization", "DPoP", "Mcp-Protocol-Version"],
     exposedHeaders: ["WWW-Authenticate", "Retry-After", "DPoP-Nonce"],
   });
 
@@ -114,6 +117,14 @@ export async function buildApp({
     issuer: verifier.issuer,
     publicUrl: getPublicUrl,
     issuerCaFile,
+  });
+
+  await app.register(mcpEndpoint, {
+    procedures,
+    router: appRouter,
+    createContext,
+    challenges: challengesFor(MCP_PATH),
+    isAllowedOrigin: createOriginCheck(corsOrigins, getPublicUrl),
   });
 
   await app.register(fastifyTRPCPlugin, {

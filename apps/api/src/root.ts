@@ -23,16 +23,19 @@ export const appProcedures = {
   public: endpoint(publicProcedure, {
     summary: "A message anyone can read",
     rest: { method: "GET", path: "/api/public" },
+    mcp: { description: "Reads the public message, which any caller may read." },
     output: message,
   }).query(() => ({ message: MESSAGES.public })),
   private: endpoint(protectedProcedure, {
     summary: "A message for any valid access token",
     rest: { method: "GET", path: "/api/private" },
+    mcp: { description: "Reads the private message, for any signed-in user." },
     output: message,
   }).query(() => ({ message: MESSAGES.private })),
   privateScoped: endpoint(scopedProcedure("read:messages"), {
     summary: "A message for access tokens granting read:messages",
     rest: { method: "GET", path: "/api/private-scoped" },
+    mcp: { description: "Reads the private message reserved for users granted read:messages." },
     output: message,
   }).query(() => ({ message: MESSAGES.privateScoped })),
 } satisfies TRPCRouterRecord;
