@@ -30,7 +30,10 @@ export function registerProtectedResourceMetadata(
   }: { issuer: string; publicUrl: () => string; dpop: RequestAuthenticator["dpop"] },
 ): void {
   for (const resourcePath of PROTECTED_RESOURCE_PATHS) {
-    app.get(PROTECTED_RESOURCE_METADATA_PATH + resourcePath, async () => ({
+    // Public, credential-free documents: any page may read them (an MCP client running in a browser,
+    // such as MCP Inspector's), whatever CORS_ORIGINS allows for the API itself.
+    const config = { cors: { origin: "*" } };
+    app.get(PROTECTED_RESOURCE_METADATA_PATH + resourcePath, { config }, async () => ({
       resource: publicUrl() + resourcePath,
       authorization_servers: [issuer],
       scopes_supported: Object.keys(SCOPES),

@@ -156,6 +156,27 @@ describe("protected-resource metadata", () => {
       dpop_signing_alg_values_supported: ["ES256", "EdDSA", "Ed25519", "PS256", "RS256"],
     });
   });
+
+  it("any page may read them, even where CORS_ORIGINS lists origins (a browser-based MCP client)", async () => {
+    const listed = await buildApp({
+      verifier: createAccessTokenVerifier(issuer.verifierConfig),
+      publicUrl: PUBLIC_URL,
+      corsOrigins: ["https://app.example"],
+    });
+    try {
+      const headers = { origin: "http://localhost:6274" };
+      const metadata = await listed.inject({
+        method: "GET",
+        url: "/.well-known/oauth-protected-resource/mcp",
+        headers,
+      });
+      expect(metadata.headers["access-control-allow-origin"]).toBe("*");
+      const api = await listed.inject({ method: "GET", url: "/api/public", headers });
+      expect(api.headers["access-control-allow-origin"]).toBeUndefined();
+    } finally {
+      await listed.close();
+    }
+  });
 });
 
 describe("with a valid access token", () => {
