@@ -205,6 +205,7 @@ const rows: [string, string][] = [
   ["Web app", `${webOrigin}/`],
   ["API", `${apiUrl}/api/public  (REST; tRPC at ${apiUrl}/trpc)`],
   ["API docs", `${apiUrl}/docs  (Swagger UI: Authorize, then Try it out)`],
+  ["MCP", `${apiUrl}/mcp  (tools for AI agents: README, "Connect an AI agent")`],
   ["Issuer", `${issuerUrl}${issuer ? "  (embedded development issuer)" : ""}`],
 ];
 console.log(`\nReady${dev ? " (watch mode)" : ""}:\n`);
