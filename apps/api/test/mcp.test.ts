@@ -9,7 +9,7 @@ import { TRPCError } from "@trpc/server";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { buildApp } from "../src/app";
+import { type AppOptions, buildApp } from "../src/app";
 import { appProcedures } from "../src/root";
 import { endpoint, protectedProcedure, scopedProcedure } from "../src/trpc";
 
@@ -42,9 +42,7 @@ let logs: string[];
 beforeAll(async () => {
   issuer = await startTestIssuer();
   logs = [];
-  app = await buildApp({
-    verifier: createAccessTokenVerifier(issuer.verifierConfig),
-    publicUrl: PUBLIC_URL,
+  app = await buildTestApp({
     procedures,
     logger: { level: "info", stream: { write: (line: string) => logs.push(line) } },
   });
@@ -53,6 +51,10 @@ afterAll(async () => {
   await app?.close();
   await issuer?.close();
 });
+
+/** The API at PUBLIC_URL accepting the test issuer's tokens. */
+const buildTestApp = (options: Omit<AppOptions, "verifier" | "publicUrl"> = {}) =>
+  buildApp({ verifier: createAccessTokenVerifier(issuer.verifierConfig), publicUrl: PUBLIC_URL, ...options });
 
 const now = () => Math.floor(Date.now() / 1000);
 let nextId = 1;
@@ -73,8 +75,8 @@ const initialize = () =>
   });
 
 /** POSTs to /mcp with the headers the Streamable HTTP transport requires. */
-function post(body: unknown, headers: Record<string, string> = {}) {
-  return app.inject({
+function post(body: unknown, headers: Record<string, string> = {}, target = app) {
+  return target.inject({
     method: "POST",
     url: "/mcp",
     headers: {
@@ -158,11 +160,7 @@ describe("protected-resource metadata", () => {
   });
 
   it("any page may read them, even where CORS_ORIGINS lists origins (a browser-based MCP client)", async () => {
-    const listed = await buildApp({
-      verifier: createAccessTokenVerifier(issuer.verifierConfig),
-      publicUrl: PUBLIC_URL,
-      corsOrigins: ["https://app.example"],
-    });
+    const listed = await buildTestApp({ corsOrigins: ["https://app.example"] });
     try {
       const headers = { origin: "http://localhost:6274" };
       const metadata = await listed.inject({
@@ -335,26 +333,10 @@ describe("what the transport refuses", () => {
   );
 
   it("with CORS_ORIGINS listing origins, only those (and the API's own) may use /mcp", async () => {
-    const listed = await buildApp({
-      verifier: createAccessTokenVerifier(issuer.verifierConfig),
-      publicUrl: PUBLIC_URL,
-      corsOrigins: ["https://agent.example"],
-    });
+    const listed = await buildTestApp({ corsOrigins: ["https://agent.example"] });
     try {
       const status = async (origin: string) =>
-        (
-          await listed.inject({
-            method: "POST",
-            url: "/mcp",
-            headers: {
-              ...(await bearer()),
-              origin,
-              accept: "application/json, text/event-stream",
-              "content-type": "application/json",
-            },
-            payload: JSON.stringify(initialize()),
-          })
-        ).statusCode;
+        (await post(initialize(), { ...(await bearer()), origin }, listed)).statusCode;
       expect(await status("https://agent.example")).toBe(200);
       expect(await status(PUBLIC_URL)).toBe(200);
       expect(await status("http://localhost:6274")).toBe(403);
