@@ -29,7 +29,9 @@ export function describeInvalidInput(error: TRPCError): string | undefined {
   if (error.code !== "BAD_REQUEST" || !Array.isArray(issues)) return undefined;
   const lines = issues.map((issue: { path?: PropertyKey[]; message?: string }) => {
     const path = issue.path?.map(String).join(".");
-    return path ? `${path}: ${issue.message}` : String(issue.message);
+    // zod's type errors start with "Invalid input: " too; the answer says it once, up front.
+    const message = String(issue.message).replace(/^Invalid input: /, "");
+    return path ? `${path}: ${message}` : message;
   });
   return `Invalid input: ${lines.join("; ")}`;
 }

@@ -1,15 +1,26 @@
 /**
- * The API's endpoints. To add one, add one procedure to `appProcedures`:
+ * The API's endpoints. To add one, paste a procedure like this into `appProcedures` below (the
+ * README's "Add an endpoint" shows the same text, and test/readme-example.test.ts keeps both
+ * compiling, formatted and passing the API's tests), then stop and rerun `npm start` (`pnpm dev`
+ * reloads by itself):
  *
- *   greet: endpoint(scopedProcedure("read:messages"), {
- *     summary: "Greets someone",                      // OpenAPI summary and docs
- *     rest: { method: "POST", path: "/api/greet" },    // optional: also serve it as REST
- *     input: z.object({ name: z.string() }),           // validated on tRPC and REST alike
- *     output: z.object({ message: z.string() }),
- *   }).mutation(({ input }) => ({ message: `Hello ${input.name}` })),
+ * ```ts
+ * greet: endpoint(scopedProcedure("read:messages"), {
+ *   // One line for the OpenAPI operation and the docs page.
+ *   summary: "Greets someone",
+ *   // Optional: also serve it as REST (a POST takes a JSON body, a GET the query string).
+ *   rest: { method: "POST", path: "/api/greet" },
+ *   // Optional: also an MCP tool for AI agents at /mcp (the scopes it needs are added to this).
+ *   mcp: { description: "Greets someone by name." },
+ *   // Validated on tRPC, REST and MCP alike, after the token and its scopes are checked.
+ *   input: z.object({ name: z.string().min(1) }),
+ *   output: z.object({ message: z.string() }),
+ * }).mutation(({ input, ctx }) => ({ message: `Hello ${input.name}, from ${ctx.token.claims.sub}` })),
+ * ```
  *
- * That one definition gives the tRPC procedure, the REST route (auth, scopes and input validation
- * through the same procedure), its OpenAPI operation at /api/openapi.json and its entry on /docs.
+ * That one definition gives the tRPC procedure, the REST route and the MCP tool (auth, scopes and
+ * input validation through the same procedure), its OpenAPI operation at /api/openapi.json and its
+ * entry on /docs.
  * A new scope goes in scopes.ts first. Group endpoints in plain nested objects, not `router()`s.
  */
 import type { inferRouterInputs, inferRouterOutputs, TRPCRouterRecord } from "@trpc/server";

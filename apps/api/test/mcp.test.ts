@@ -10,6 +10,7 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { type AppOptions, buildApp } from "../src/app";
+import { listProcedures } from "../src/procedures";
 import { appProcedures } from "../src/root";
 import { endpoint, protectedProcedure, scopedProcedure } from "../src/trpc";
 
@@ -18,9 +19,11 @@ const MCP_URL = `${PUBLIC_URL}/mcp`;
 const MCP_METADATA = `resource_metadata="${PUBLIC_URL}/.well-known/oauth-protected-resource/mcp"`;
 const ALGS = 'algs="ES256 EdDSA Ed25519 PS256 RS256"';
 
-/** The app's procedures, plus one with input and one that fails, as a user might add them. */
-const procedures = {
-  ...appProcedures,
+/**
+ * The app's procedures, plus one with input and one that fails, as a user might add them (under
+ * their own key, so that they never collide with the user's own).
+ */
+const mcpTest = {
   greet: endpoint(scopedProcedure("read:messages"), {
     summary: "Greets someone",
     mcp: { description: "Greets someone by name." },
@@ -34,6 +37,7 @@ const procedures = {
     throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "secret detail from the database" });
   }),
 };
+const procedures = { ...appProcedures, mcpTest };
 
 let issuer: TestIssuer;
 let app: FastifyInstance;
@@ -201,7 +205,10 @@ describe("with a valid access token", () => {
     const response = await post(rpc("tools/list"), await bearer({ scope: "openid" }));
     expect(response.statusCode).toBe(200);
     const tools = response.json().result.tools as Record<string, unknown>[];
-    expect(tools.map((tool) => tool.name)).toEqual(["public", "private", "privateScoped", "greet", "broken"]);
+    // The app's own (the quickstart's three, and any you added), then the test's.
+    const appTools = listProcedures(appProcedures).flatMap(({ path, meta }) => (meta.mcp ? [path] : []));
+    expect(appTools).toEqual(expect.arrayContaining(["public", "private", "privateScoped"]));
+    expect(tools.map((tool) => tool.name)).toEqual([...appTools, "mcpTest.greet", "mcpTest.broken"]);
     const byName = Object.fromEntries(tools.map((tool) => [tool.name, tool]));
     const message = {
       type: "object",
@@ -219,7 +226,7 @@ describe("with a valid access token", () => {
     });
     expect(byName.public?.description).toMatch(/Needs no scope\.$/);
     expect(byName.private?.description).toMatch(/Needs a valid access token and no scope\.$/);
-    expect(byName.greet?.inputSchema).toEqual({
+    expect(byName["mcpTest.greet"]?.inputSchema).toEqual({
       type: "object",
       properties: {
         name: { type: "string", minLength: 1 },
@@ -246,7 +253,7 @@ describe("with a valid access token", () => {
   });
 
   it("a tool's input goes through the procedure's schema", async () => {
-    const response = await callTool("greet", { name: "Ada" }, await bearer());
+    const response = await callTool("mcpTest.greet", { name: "Ada" }, await bearer());
     expect(response.json().result.structuredContent).toEqual({ message: "Hello Ada" });
   });
 
@@ -257,7 +264,7 @@ describe("with a valid access token", () => {
     ["a rule broken", { name: "" }, /^Invalid input: name: .*>=1 characters/],
     ["a nested field", { name: "Ada", times: 1.5 }, /^Invalid input: times: /],
   ])("%s is a tool error naming the field", async (_name, args, text) => {
-    const response = await callTool("greet", args, await bearer());
+    const response = await callTool("mcpTest.greet", args, await bearer());
     expect(response.statusCode).toBe(200);
     const { result } = response.json();
     expect(result.isError).toBe(true);
@@ -265,7 +272,7 @@ describe("with a valid access token", () => {
   });
 
   it("a failing tool is a tool error without the internal detail, logged", async () => {
-    const response = await callTool("broken", undefined, await bearer());
+    const response = await callTool("mcpTest.broken", undefined, await bearer());
     expect(response.statusCode).toBe(200);
     expect(response.json().result).toEqual({
       isError: true,
@@ -299,7 +306,7 @@ describe("a token without the tool's scopes", () => {
   });
 
   it("the same refusal for a tool with input, before its input is checked", async () => {
-    const response = await callTool("greet", { name: 42 }, await bearer({ scope: "openid" }));
+    const response = await callTool("mcpTest.greet", { name: 42 }, await bearer({ scope: "openid" }));
     expect(response.statusCode).toBe(403);
   });
 

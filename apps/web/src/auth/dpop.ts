@@ -32,6 +32,18 @@ export interface TokenBinding {
   thumbprint?: string;
 }
 
+/** How the calls send the access token, for the calls panel: what `createApiFetch` actually does. */
+export function describeTokenSending(binding: TokenBinding | undefined): string {
+  switch (binding?.type) {
+    case "DPoP":
+      return "with the access token as a DPoP-bound token (Authorization: DPoP, and a fresh DPoP proof per call)";
+    case "Bearer":
+      return "with the access token as a bearer token (Authorization: Bearer)";
+    case undefined:
+      return "without an access token until you log in";
+  }
+}
+
 export async function readTokenBinding(userManager: UserManager, user: User): Promise<TokenBinding> {
   const dpop = userManager.settings.dpop;
   if (user.token_type.toLowerCase() !== "dpop" || dpop === undefined) return { type: "Bearer" };

@@ -1,3 +1,5 @@
+import { useAuth } from "../auth/auth-provider";
+import { describeTokenSending } from "../auth/dpop";
 import { ENDPOINTS, useApiCalls } from "../calls/use-api-calls";
 import { useConfig } from "../config";
 import { CallCard } from "./call-card";
@@ -6,6 +8,7 @@ import { CallCard } from "./call-card";
 export function CallsPanel() {
   const calls = useApiCalls();
   const config = useConfig();
+  const { tokenBinding } = useAuth();
   const anyRunning = calls.some((call) => call.running);
 
   return (
@@ -14,8 +17,8 @@ export function CallsPanel() {
         <div>
           <h2 id="calls-title">API calls</h2>
           <p className="muted">
-            Each endpoint over tRPC and REST at <code>{config.apiUrl}</code>, with the access token (if any)
-            as a bearer token.
+            Each endpoint over tRPC and REST at <code>{config.apiUrl}</code>,{" "}
+            {describeTokenSending(tokenBinding)}.
           </p>
         </div>
         <button
