@@ -385,6 +385,26 @@ describe("what the transport refuses", () => {
     expect(response.json()).toMatchObject({ jsonrpc: "2.0", id: null, error: { code: -32000 } });
   });
 
+  it.each([
+    ["no Accept header", { accept: "" }, 406],
+    ["an Accept without text/event-stream", { accept: "application/json" }, 406],
+    ["an unknown protocol version", { "mcp-protocol-version": "1999-01-01" }, 400],
+  ])("%s gets the SDK transport's JSON-RPC error", async (_name, headers, status) => {
+    const response = await post(rpc("tools/list"), { ...(await bearer()), ...headers });
+    expect(response.statusCode).toBe(status);
+    expect(response.json()).toMatchObject({ jsonrpc: "2.0", error: { code: -32000 } });
+  });
+
+  it("a POST without a body gets 415 with a JSON-RPC error", async () => {
+    const response = await app.inject({
+      method: "POST",
+      url: "/mcp",
+      headers: { ...(await bearer()), accept: "application/json, text/event-stream" },
+    });
+    expect(response.statusCode).toBe(415);
+    expect(response.json()).toMatchObject({ jsonrpc: "2.0", id: null, error: { code: -32000 } });
+  });
+
   it("the token is never handed to the MCP SDK nor echoed back", async () => {
     const headers = await bearer();
     const response = await callTool("private", undefined, headers);
