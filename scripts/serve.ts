@@ -15,7 +15,7 @@ import {
 import { apiUrlFromEnv, DEFAULT_API_PORT } from "./lib/api-url";
 import { type ManagedChild, startChild } from "./lib/child-process-group";
 import { choosePorts, type PortRequest } from "./lib/choose-ports";
-import { loadRootEnv } from "./lib/root-env";
+import { firstOfList, loadRootEnv } from "./lib/root-env";
 import { waitForHttp } from "./lib/wait-for";
 
 const dev = process.argv.includes("--dev");
@@ -78,6 +78,8 @@ const [apiPort, webPort, movedIssuerPort] = chosen.ports as [number, number, num
 const issuerPort = movedIssuerPort ?? issuerSettings?.ISSUER_PORT;
 const webOrigin = `http://localhost:${webPort}`;
 const apiUrl = apiUrlFromEnv({ ...env, PORT: String(apiPort) });
+// The API's MCP endpoint, as its RFC 9728 metadata names it (API_PUBLIC_URL, else where it listens).
+const mcpUrl = `${(env.API_PUBLIC_URL?.trim() || apiUrl).replace(/\/+$/, "")}/mcp`;
 
 // 2. The issuer, in this process: it prints the machine client's secret in the summary below.
 const issuerLog: IssuerLogger = {
@@ -90,7 +92,7 @@ if (issuerSettings) {
   issuer = await startIssuer({
     port: issuerPort,
     host: "localhost",
-    audience: issuerSettings.API_AUDIENCE,
+    audience: embeddedAudiences(issuerSettings.API_AUDIENCE),
     // Your WEB_ORIGIN, else the web app's origin on the port chosen above.
     webOrigins: env.WEB_ORIGIN ? issuerSettings.WEB_ORIGIN : [webOrigin],
     // Your API_ORIGIN, else the API's: its /docs page may get the machine client's tokens.
@@ -99,8 +101,8 @@ if (issuerSettings) {
     logger: issuerLog,
   }).catch((error: unknown) => fail((error as Error).message));
 }
-const issuerUrl = issuer?.url ?? env.AUTH_ISSUER ?? `https://${env.AUTHOK_DOMAIN}/`;
-const audience = issuerSettings?.API_AUDIENCE ?? env.API_AUDIENCE;
+const issuerUrl = issuer?.url ?? firstOfList(env.AUTH_ISSUER) ?? `https://${firstOfList(env.AUTHOK_DOMAIN)}/`;
+const audience = issuerSettings ? embeddedAudiences(issuerSettings.API_AUDIENCE).join(",") : env.API_AUDIENCE;
 if (!audience)
   fail("API_AUDIENCE is required with AUTH_ISSUER/AUTHOK_DOMAIN: the API's identifier at your issuer.");
 
@@ -156,7 +158,8 @@ const parts: { child: ManagedChild; label: string; url: string }[] = [
       "web",
       vite,
       [...(dev ? [] : ["preview"]), "--port", String(webPort), "--strictPort", "--host", "localhost"],
-      { cwd: fromRoot("apps/web"), env: childEnv },
+      // The web app asks for a token for the API's first (default) identifier.
+      { cwd: fromRoot("apps/web"), env: { ...childEnv, API_AUDIENCE: audience.split(",")[0]?.trim() } },
     ),
     label: "web app",
     url: `${webOrigin}/`,
@@ -221,6 +224,15 @@ console.log(
 );
 console.log(`  ${tokenEnv}${callEnv}pnpm call`);
 console.log("\nPress Ctrl-C to stop.\n");
+
+/**
+ * The API's identifiers at the embedded issuer: yours (default https://quickstarts/api, the
+ * default audience) and the MCP endpoint's URL, which MCP clients send as their `resource`
+ * (RFC 8707). Both name this one API, so the API accepts a token for either on every route.
+ */
+function embeddedAudiences(configured: readonly string[]): string[] {
+  return [...new Set([...configured, mcpUrl])];
+}
 
 function originOf(url: string): string {
   const origin = URL.parse(url)?.origin;

@@ -3,6 +3,7 @@
 import { CaFileInvalid, createIssuerDispatcher, describeFetchFailure } from "@quickstart/auth";
 import { parseIssuerEnv, readMachineClient } from "@quickstart/issuer";
 import { createDpopFetch, type DpopKeyPair } from "./dpop";
+import { firstOfList } from "./root-env";
 
 /** Where to ask for a token, and as whom. */
 export interface MachineTokenConfig {
@@ -31,14 +32,16 @@ const QUICKSTART_AUDIENCE = "https://quickstarts/api";
  * `ISSUER_DATA_DIR` and their defaults), and the machine client it saved there.
  */
 async function machineTokenConfigFromEnv(env: NodeJS.ProcessEnv): Promise<MachineTokenConfig> {
-  const configured = env.AUTH_ISSUER || (env.AUTHOK_DOMAIN ? `https://${env.AUTHOK_DOMAIN}/` : undefined);
+  // With several issuers (or audiences), the first: where the API's users log in.
+  const domain = firstOfList(env.AUTHOK_DOMAIN);
+  const configured = firstOfList(env.AUTH_ISSUER) ?? (domain ? `https://${domain}/` : undefined);
   const credentials =
     env.AUTH_CLIENT_ID && env.AUTH_CLIENT_SECRET
       ? { clientId: env.AUTH_CLIENT_ID, clientSecret: env.AUTH_CLIENT_SECRET }
       : undefined;
   if (configured) {
     const issuer = withTrailingSlash(configured);
-    const audience = env.API_AUDIENCE || QUICKSTART_AUDIENCE;
+    const audience = firstOfList(env.API_AUDIENCE) ?? QUICKSTART_AUDIENCE;
     if (credentials) return { issuer, audience, ...credentials, caFile: env.AUTH_CA_FILE };
     throw new MachineTokenError(
       `Set AUTH_CLIENT_ID and AUTH_CLIENT_SECRET to a machine-to-machine client of ${issuer} that may call ${audience}.`,
@@ -46,7 +49,8 @@ async function machineTokenConfigFromEnv(env: NodeJS.ProcessEnv): Promise<Machin
   }
   const embedded = parseIssuerEnv(env);
   const issuer = `http://localhost:${embedded.ISSUER_PORT}/`;
-  const audience = embedded.API_AUDIENCE;
+  // The first identifier is the API's default one, which the machine client asks for.
+  const audience = embedded.API_AUDIENCE[0] as string;
   if (credentials) return { issuer, audience, ...credentials };
   const client = await readMachineClient(embedded.ISSUER_DATA_DIR);
   if (!client) {

@@ -11,3 +11,14 @@ export function loadRootEnv(): void {
   const path = resolve(".env");
   if (existsSync(path)) process.loadEnvFile(path);
 }
+
+/**
+ * The first entry of a comma-separated variable (AUTH_ISSUER, AUTHOK_DOMAIN, API_AUDIENCE accept
+ * lists): where a script logs in, and for which API. Undefined when unset or empty.
+ */
+export function firstOfList(value: string | undefined): string | undefined {
+  return value
+    ?.split(",")
+    .map((item) => item.trim())
+    .find(Boolean);
+}

@@ -34,6 +34,8 @@ export interface AppOptions {
   procedures?: TRPCRouterRecord;
   /** AUTH_CA_FILE, for the OpenAPI document's discovery request to the issuer. */
   issuerCaFile?: string | undefined;
+  /** AUTH_ISSUER_INTERNAL_URL, as the verifier's `fetchOrigins`: where that discovery request goes instead. */
+  issuerFetchOrigins?: Readonly<Record<string, string>> | undefined;
   /** True once shutdown has begun (see server.ts): `/readyz` then answers 503. */
   draining?: () => boolean;
   /** DPoP (RFC 9449); by default `allowed`, with an in-memory replay store (closed with the app). */
@@ -42,8 +44,8 @@ export interface AppOptions {
 
 /**
  * Builds the API (tRPC at `/trpc`, REST mirrors at `/api/*`, their OpenAPI document and docs, MCP
- * tools at `/mcp`, RFC 9728 metadata) without listening, so tests can use `app.inject()` or listen on a port of
- * their choosing.
+ * tools at `/mcp`, RFC 9728 metadata) without listening, so tests can use `app.inject()` or listen
+ * on a port of their choosing.
  */
 export async function buildApp({
   verifier,
@@ -52,6 +54,7 @@ export async function buildApp({
   publicUrl: configuredPublicUrl,
   procedures = appProcedures,
   issuerCaFile,
+  issuerFetchOrigins,
   draining,
   dpop = {},
 }: AppOptions) {
@@ -106,7 +109,7 @@ export async function buildApp({
   const appRouter = router(procedures);
   const createContext = createHttpContextFactory(authenticator);
   registerProtectedResourceMetadata(app, {
-    issuer: verifier.issuer,
+    issuers: verifier.issuers,
     publicUrl: getPublicUrl,
     dpop: authenticator.dpop,
   });
@@ -117,6 +120,7 @@ export async function buildApp({
     issuer: verifier.issuer,
     publicUrl: getPublicUrl,
     issuerCaFile,
+    issuerFetchOrigins,
   });
 
   await app.register(mcpEndpoint, {

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseEnv, verifierConfigFromEnv } from "./env";
+import { describeAuthSettings, parseEnv, verifierConfigFromEnv } from "./env";
 
 const valid = { AUTHOK_DOMAIN: "example.authok.cn", API_AUDIENCE: "https://quickstarts/api" };
 const problems = (source: Record<string, string>) => {
@@ -48,6 +48,26 @@ describe("parseEnv", () => {
     [{ AUTH_DPOP_NONCE_SECRET: "short" }, /^AUTH_DPOP_NONCE_SECRET must be at least 32 characters/],
     [{ REDIS_URL: "http://127.0.0.1:6379" }, /^REDIS_URL must start with redis:\/\/ or rediss:\/\//],
     [{ REDIS_URL: "localhost:6379x" }, /^REDIS_URL /],
+    [{ AUTH_PROFILE: "google" }, /^AUTH_PROFILE must be one of auth0, entra, okta, cognito, keycloak$/],
+    [{ API_AUDIENCE: " , " }, /^API_AUDIENCE must list at least one identifier/],
+    [
+      { AUTH_ISSUER: "https://a.example/, http://b.example/" },
+      /^AUTH_ISSUER entry 2 \("http:\/\/b.example\/"\) must use https:/,
+    ],
+    [
+      { AUTH_ISSUER: "https://login.microsoftonline.com/{tenantid}/v2.0" },
+      /^AUTH_TENANTS is required with the issuer template https:\/\/login.microsoftonline.com\/{tenantid}\/v2.0 in AUTH_ISSUER/,
+    ],
+    [
+      { AUTH_TENANTS: "9188040d-6c67-4c5b-b112-36a304b66dad" },
+      /^AUTH_TENANTS applies only to an issuer template/,
+    ],
+    [
+      { AUTH_ISSUER: "https://login.microsoftonline.com/{tenantid}/v2.0", AUTH_TENANTS: "a, common" },
+      /^AUTH_TENANTS entry 2 \("common"\) must list tenant IDs, not common, organizations, consumers, \*/,
+    ],
+    [{ AUTH_ISSUER_INTERNAL_URL: "http://issuer:3020/path" }, /^AUTH_ISSUER_INTERNAL_URL must be an origin/],
+    [{ AUTH_SCOPE_CLAIMS: "scp roles" }, /^AUTH_SCOPE_CLAIMS must list claim names/],
   ])("names the variable in %j", (override, message) => {
     const found = problems({ ...valid, ...override });
     expect(found).toHaveLength(1);
@@ -96,5 +116,44 @@ describe("parseEnv", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it("reads the lists, spaces around commas allowed, and the profile into verifier options", () => {
+    const parsed = parseEnv({
+      AUTH_ISSUER: "https://login.microsoftonline.com/{tenantid}/v2.0 , https://sts.windows.net/t1/",
+      AUTH_TENANTS: "t1,  t2",
+      API_AUDIENCE: "api://quickstart, 00000000-0000-0000-0000-000000000001",
+      AUTH_PROFILE: "entra",
+      AUTH_CLIENT_IDS: "c1,c2",
+      AUTH_ISSUER_INTERNAL_URL: "http://issuer:3020/",
+    });
+    if (!("env" in parsed)) throw new Error(parsed.problems.join("; "));
+    const config = verifierConfigFromEnv(parsed.env);
+    expect(config).toMatchObject({
+      issuer: ["https://login.microsoftonline.com/{tenantid}/v2.0", "https://sts.windows.net/t1/"],
+      tenants: ["t1", "t2"],
+      audience: ["api://quickstart", "00000000-0000-0000-0000-000000000001"],
+      profile: "entra",
+      clientIds: ["c1", "c2"],
+      fetchOrigins: { "https://login.microsoftonline.com": "http://issuer:3020" },
+    });
+    expect(describeAuthSettings(config)).toMatchObject({ profile: "entra", scopeClaims: ["scp", "roles"] });
+    expect(describeAuthSettings({ ...config, scopeClaims: ["scp"] }).scopeClaims).toEqual(["scp"]);
+  });
+
+  it("makes each AUTHOK_DOMAIN of a list an issuer, and keeps one issuer and one audience as before", () => {
+    const parsed = parseEnv({
+      AUTHOK_DOMAIN: "a.example, b.example",
+      API_AUDIENCE: "https://quickstarts/api",
+    });
+    if (!("env" in parsed)) throw new Error(parsed.problems.join("; "));
+    expect(verifierConfigFromEnv(parsed.env)).toMatchObject({
+      issuer: ["https://a.example/", "https://b.example/"],
+      audience: ["https://quickstarts/api"],
+    });
+    expect(describeAuthSettings(verifierConfigFromEnv(parsed.env))).toMatchObject({
+      profile: "none",
+      scopeClaims: ["scope", "permissions"],
+    });
   });
 });

@@ -2,9 +2,12 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import {
   ALLOWED_ALGORITHMS,
+  AUTH_PROFILE_NAMES,
+  applyProfile,
   CaFileInvalid,
   DEFAULT_DPOP_ALGORITHMS,
   DPOP_MODES,
+  isIssuerTemplate,
   issuerUrlSchema,
   readCaFile,
   type VerifierConfig,
@@ -47,6 +50,24 @@ const algorithmList = (defaults: string) =>
         .min(1),
     );
 
+/** Splits a comma-separated value; spaces around the commas and empty entries are ignored. */
+const splitList = (value: string) =>
+  value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+/** A comma-separated list of `item`s, at least one; unset stays undefined. */
+const listOf = (item: z.ZodType<string, string>) =>
+  z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined ? undefined : splitList(value)))
+    .pipe(z.array(item).min(1, "must list at least one value").optional());
+
+/** Entra ID's tenant-independent names: none of them is a tenant, and no configuration accepts any tenant. */
+const NOT_TENANTS = ["common", "organizations", "consumers", "*"];
+
 const milliseconds = z.coerce
   .number({ message: "must be a number of milliseconds" })
   .int("must be a whole number of milliseconds")
@@ -56,12 +77,34 @@ const milliseconds = z.coerce
 const envSchema = z
   .object({
     // --- Which issuer the API trusts and how its tokens are verified (packages/auth's options) ---
-    AUTHOK_DOMAIN: z
-      .string()
-      .regex(/^[a-z0-9.-]+(:\d+)?$/i, "must be a host name such as example.authok.cn (no scheme or path)")
+    AUTHOK_DOMAIN: listOf(
+      z
+        .string()
+        .regex(/^[a-z0-9.-]+(:\d+)?$/i, "must be a host name such as example.authok.cn (no scheme or path)"),
+    ),
+    AUTH_ISSUER: listOf(issuerUrlSchema),
+    API_AUDIENCE: z
+      .string({ error: "is required: the identifier of this API at the issuer" })
+      .transform(splitList)
+      .pipe(z.array(z.string()).min(1, "must list at least one identifier of this API")),
+    /** Where the API fetches the first issuer's discovery and keys, when it reaches the issuer at another host. */
+    AUTH_ISSUER_INTERNAL_URL: verifierOptions.fetchOrigins.unwrap().valueType.optional(),
+    AUTH_PROFILE: z
+      .enum(AUTH_PROFILE_NAMES, { error: `must be one of ${AUTH_PROFILE_NAMES.join(", ")}` })
       .optional(),
-    AUTH_ISSUER: issuerUrlSchema.optional(),
-    API_AUDIENCE: z.string({ error: "is required: the identifier of this API at the issuer" }).min(1),
+    AUTH_SCOPE_CLAIMS: listOf(
+      z.string().regex(/^[^\s]+$/, "must list claim names such as scope,permissions"),
+    ),
+    AUTH_SCOPE_PREFIX: z.string().optional(),
+    AUTH_CLIENT_IDS: listOf(z.string()),
+    AUTH_TENANTS: listOf(
+      z
+        .string()
+        .refine(
+          (tenant) => !NOT_TENANTS.includes(tenant.toLowerCase()),
+          `must list tenant IDs, not ${NOT_TENANTS.join(", ")}: no configuration accepts any tenant`,
+        ),
+    ),
     AUTH_JWKS_URI: z.url().optional(),
     AUTH_ALGORITHMS: algorithmList("RS256"),
     AUTH_CLOCK_TOLERANCE: verifierNumber(verifierOptions.clockTolerance),
@@ -141,13 +184,14 @@ const envSchema = z
     SHUTDOWN_TIMEOUT_MS: milliseconds.default(10_000),
   })
   // Also when other variables are wrong, so one run names every missing one.
-  .superRefine(requireIssuerVariable, { when: () => true });
+  .superRefine(requireIssuerVariable, { when: () => true })
+  .superRefine(requireTenantsWithTemplate);
 
 export type ApiEnv = z.output<typeof envSchema>;
 
 /** One of the two issuer variables must be set. */
 function requireIssuerVariable(
-  env: { AUTHOK_DOMAIN?: string | undefined; AUTH_ISSUER?: string | undefined },
+  env: { AUTHOK_DOMAIN?: string[] | undefined; AUTH_ISSUER?: string[] | undefined },
   ctx: z.RefinementCtx,
 ): void {
   if (!env.AUTHOK_DOMAIN && !env.AUTH_ISSUER) {
@@ -159,11 +203,49 @@ function requireIssuerVariable(
   }
 }
 
+/** A multi-tenant issuer template needs AUTH_TENANTS, and AUTH_TENANTS needs a template. */
+function requireTenantsWithTemplate(
+  env: { AUTH_ISSUER?: string[] | undefined; AUTH_TENANTS?: string[] | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  const templates = (env.AUTH_ISSUER ?? []).filter(isIssuerTemplate);
+  if (templates.length > 0 && !env.AUTH_TENANTS) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["AUTH_TENANTS"],
+      message: `is required with the issuer template ${templates.join(", ")} in AUTH_ISSUER: the tenant IDs whose tokens the API accepts`,
+    });
+  }
+  if (templates.length === 0 && env.AUTH_TENANTS) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["AUTH_TENANTS"],
+      message: "applies only to an issuer template with {tenantid} in AUTH_ISSUER, and there is none",
+    });
+  }
+}
+
+/** The issuers, from AUTH_ISSUER, else AUTHOK_DOMAIN (each `https://<domain>/`), in order. */
+export function issuersFromEnv(env: Pick<ApiEnv, "AUTH_ISSUER" | "AUTHOK_DOMAIN">): string[] {
+  return env.AUTH_ISSUER ?? (env.AUTHOK_DOMAIN ?? []).map((domain) => `https://${domain}/`);
+}
+
 /** The verifier's options from the validated environment. */
 export function verifierConfigFromEnv(env: ApiEnv): VerifierConfig {
+  const issuers = issuersFromEnv(env);
+  const first = issuers[0] as string;
   return {
-    issuer: env.AUTH_ISSUER ?? `https://${env.AUTHOK_DOMAIN}/`,
+    issuer: issuers,
     audience: env.API_AUDIENCE,
+    tenants: env.AUTH_TENANTS,
+    profile: env.AUTH_PROFILE,
+    scopeClaims: env.AUTH_SCOPE_CLAIMS,
+    scopePrefix: env.AUTH_SCOPE_PREFIX,
+    clientIds: env.AUTH_CLIENT_IDS,
+    // The first issuer's public origin (what tokens and browsers use) is fetched at the internal one.
+    fetchOrigins: env.AUTH_ISSUER_INTERNAL_URL
+      ? { [new URL(first).origin]: env.AUTH_ISSUER_INTERNAL_URL }
+      : undefined,
     jwksUri: env.AUTH_JWKS_URI,
     algorithms: env.AUTH_ALGORITHMS,
     clockTolerance: env.AUTH_CLOCK_TOLERANCE,
@@ -173,6 +255,27 @@ export function verifierConfigFromEnv(env: ApiEnv): VerifierConfig {
     tokenCacheSize: env.AUTH_TOKEN_CACHE_SIZE,
     jwksMaxAgeMs: env.AUTH_JWKS_MAX_AGE_S === undefined ? undefined : env.AUTH_JWKS_MAX_AGE_S * 1000,
     caFile: env.AUTH_CA_FILE,
+  };
+}
+
+/**
+ * The authentication settings in effect (profile defaults filled in), for the one start-up log line
+ * that says how tokens are checked.
+ */
+export function describeAuthSettings(config: VerifierConfig) {
+  const { scopeClaims } = applyProfile({ profile: config.profile, scopeClaims: config.scopeClaims });
+  const list = (value: string | readonly string[] | undefined) =>
+    value === undefined ? [] : typeof value === "string" ? [value] : [...value];
+  return {
+    issuers: list(config.issuer),
+    audiences: list(config.audience),
+    profile: config.profile ?? "none",
+    scopeClaims,
+    scopePrefix: config.scopePrefix,
+    clientIds: list(config.clientIds),
+    tenants: list(config.tenants),
+    fetchOrigins: config.fetchOrigins,
+    jwksUri: config.jwksUri,
   };
 }
 
@@ -187,8 +290,17 @@ export function parseEnv(
   const result = envSchema.safeParse(values);
   if (result.success) return { env: result.data };
   return {
-    problems: result.error.issues.map((issue) => `${issue.path.join(".") || "environment"} ${issue.message}`),
+    problems: result.error.issues.map((issue) => `${describePath(issue.path, values)} ${issue.message}`),
   };
+}
+
+/** The variable an issue is about; for one entry of a list of several, which entry. */
+function describePath(path: readonly PropertyKey[], values: Record<string, string | undefined>): string {
+  const [name, index] = path;
+  if (name === undefined) return "environment";
+  const items = splitList(values[String(name)] ?? "");
+  if (typeof index !== "number" || items.length < 2) return String(name);
+  return `${String(name)} entry ${index + 1} (${JSON.stringify(items[index])})`;
 }
 
 /**

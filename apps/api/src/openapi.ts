@@ -4,14 +4,16 @@
  */
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import { createIssuerDispatcher, describeFetchFailure } from "@quickstart/auth";
+import { createIssuerDispatcher, describeFetchFailure, toFetchUrl } from "@quickstart/auth";
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyReply } from "fastify";
 import { type RestMirrorsOptions, restMirrors } from "./rest-mirrors";
 import { SCOPES } from "./scopes";
 
 export interface OpenApiOptions extends RestMirrorsOptions {
-  /** The issuer whose authorization and token endpoints the `oauth2` scheme names. */
+  /** The issuer whose authorization and token endpoints the `oauth2` scheme names (the first one configured). */
   issuer: string;
+  /** Where requests to an issuer's public origin go instead (AUTH_ISSUER_INTERNAL_URL, as the verifier's). */
+  issuerFetchOrigins?: Readonly<Record<string, string>> | undefined;
   publicUrl: () => string;
   /** How long the issuer's discovery request may take. */
   discoveryTimeoutMs?: number;
@@ -29,9 +31,12 @@ function issuerEndpoints(
   issuer: string,
   timeoutMs: number,
   caFile: string | undefined,
+  fetchOrigins: Readonly<Record<string, string>> | undefined,
   log: FastifyBaseLogger,
 ) {
-  const url = new URL(".well-known/openid-configuration", issuer.endsWith("/") ? issuer : `${issuer}/`);
+  const publicUrl = new URL(".well-known/openid-configuration", issuer.endsWith("/") ? issuer : `${issuer}/`);
+  // The document's endpoints stay the public ones: browsers, not this process, go there.
+  const url = new URL(toFetchUrl(publicUrl.href, fetchOrigins));
   let found: IssuerEndpoints | undefined;
   let dispatcher: ReturnType<typeof createIssuerDispatcher> | undefined;
   return async (): Promise<IssuerEndpoints | undefined> => {
@@ -101,6 +106,7 @@ export const openApi: FastifyPluginAsync<OpenApiOptions> = async (app, options) 
     options.issuer,
     options.discoveryTimeoutMs ?? 5000,
     options.issuerCaFile,
+    options.issuerFetchOrigins,
     app.log,
   );
   await app.register(swagger, {

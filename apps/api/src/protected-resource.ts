@@ -16,7 +16,7 @@ export function protectedResourceMetadataUrl(publicUrl: string, resourcePath: st
 }
 
 /**
- * RFC 9728 protected-resource metadata: which issuer's tokens the API accepts, its scopes and where
+ * RFC 9728 protected-resource metadata: which issuers' tokens the API accepts, its scopes and where
  * its documentation is, for the API and for its MCP endpoint. Each document's `resource` is the
  * URL its well-known URL was derived from (§3.3). Built from configuration, never from the
  * request's Host header.
@@ -24,10 +24,10 @@ export function protectedResourceMetadataUrl(publicUrl: string, resourcePath: st
 export function registerProtectedResourceMetadata(
   app: FastifyInstance,
   {
-    issuer,
+    issuers,
     publicUrl,
     dpop,
-  }: { issuer: string; publicUrl: () => string; dpop: RequestAuthenticator["dpop"] },
+  }: { issuers: readonly string[]; publicUrl: () => string; dpop: RequestAuthenticator["dpop"] },
 ): void {
   for (const resourcePath of PROTECTED_RESOURCE_PATHS) {
     // Public, credential-free documents: any page may read them (an MCP client running in a browser,
@@ -35,7 +35,7 @@ export function registerProtectedResourceMetadata(
     const config = { cors: { origin: "*" } };
     app.get(PROTECTED_RESOURCE_METADATA_PATH + resourcePath, { config }, async () => ({
       resource: publicUrl() + resourcePath,
-      authorization_servers: [issuer],
+      authorization_servers: issuers,
       scopes_supported: Object.keys(SCOPES),
       bearer_methods_supported: ["header"],
       resource_documentation: `${publicUrl()}/docs`,

@@ -5,7 +5,7 @@ import closeWithGrace from "close-with-grace";
 import type { FastifyBaseLogger } from "fastify";
 import { buildApp } from "./app";
 import { dpopOptionsFromEnv } from "./dpop-options";
-import { readEnv, verifierConfigFromEnv } from "./env";
+import { describeAuthSettings, readEnv, verifierConfigFromEnv } from "./env";
 import { createPrettyLogStream } from "./pretty-log";
 
 const startedAt = performance.now();
@@ -35,6 +35,7 @@ const app = await buildApp({
   corsOrigins: env.CORS_ORIGINS,
   publicUrl: env.API_PUBLIC_URL,
   issuerCaFile: env.AUTH_CA_FILE,
+  issuerFetchOrigins: config.fetchOrigins,
   logger: {
     level: env.LOG_LEVEL,
     ...(env.LOG_FORMAT === "pretty" ? { stream: await createPrettyLogStream() } : {}),
@@ -96,8 +97,9 @@ try {
   );
   process.exit(1);
 }
+// One line with every authentication setting in effect, profile defaults filled in.
 app.log.info(
-  { issuer: config.issuer, audience: config.audience, readyInMs: Math.round(performance.now() - startedAt) },
+  { ...describeAuthSettings(config), readyInMs: Math.round(performance.now() - startedAt) },
   "API ready",
 );
 

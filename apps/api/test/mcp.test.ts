@@ -452,3 +452,26 @@ describe("DPoP on /mcp", () => {
     expect(replayed.json().error.data.description).toBe("The DPoP proof has already been used");
   });
 });
+
+describe("the audience rule: one API with two identifiers, the same on every face", () => {
+  it("a token for either identifier works on /mcp, REST and tRPC; any other gets 401 on all three", async () => {
+    const both = await buildApp({
+      verifier: createAccessTokenVerifier({ issuer: issuer.issuer, audience: [issuer.audience, MCP_URL] }),
+      publicUrl: PUBLIC_URL,
+    });
+    try {
+      const statuses = async (aud: string) => {
+        const headers = await bearer({ aud });
+        const mcp = await post(rpc("tools/call", { name: "privateScoped" }), headers, both);
+        const rest = await both.inject({ method: "GET", url: "/api/private-scoped", headers });
+        const trpc = await both.inject({ method: "GET", url: "/trpc/privateScoped", headers });
+        return [mcp.statusCode, rest.statusCode, trpc.statusCode];
+      };
+      expect(await statuses(MCP_URL)).toEqual([200, 200, 200]);
+      expect(await statuses(issuer.audience)).toEqual([200, 200, 200]);
+      expect(await statuses("https://other.example/api")).toEqual([401, 401, 401]);
+    } finally {
+      await both.close();
+    }
+  });
+});

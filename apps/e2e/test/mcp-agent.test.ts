@@ -69,7 +69,8 @@ test.beforeAll(async () => {
     env: {
       PATH: process.env.PATH,
       AUTH_ISSUER: issuer.url,
-      API_AUDIENCE: mcpUrl,
+      // Both of the API's identifiers, as `npm start` configures it.
+      API_AUDIENCE: `https://quickstarts/api,${mcpUrl}`,
       HOST: "127.0.0.1",
       PORT: String(apiPort),
       LOG_LEVEL: "info",

@@ -6,7 +6,7 @@ describe("parseIssuerEnv", () => {
     expect(parseIssuerEnv({})).toEqual({
       ISSUER_PORT: 3020,
       ISSUER_HOST: "localhost",
-      API_AUDIENCE: "https://quickstarts/api",
+      API_AUDIENCE: ["https://quickstarts/api"],
       WEB_ORIGIN: ["http://localhost:3000"],
       API_ORIGIN: ["http://localhost:3010"],
       ISSUER_DATA_DIR: DEFAULT_DATA_DIR,
@@ -27,7 +27,17 @@ describe("parseIssuerEnv", () => {
     expect(env.ISSUER_PORT).toBe(3020);
   });
 
+  it("reads API_AUDIENCE as a list of the API's identifiers, the default first, without repeats", () => {
+    expect(
+      parseIssuerEnv({
+        API_AUDIENCE: "https://quickstarts/api, http://localhost:3010/mcp,https://quickstarts/api",
+      }).API_AUDIENCE,
+    ).toEqual(["https://quickstarts/api", "http://localhost:3010/mcp"]);
+  });
+
   it.each([
+    [{ API_AUDIENCE: "https://quickstarts/api,not a url" }, /API_AUDIENCE must be an absolute URI/],
+    [{ API_AUDIENCE: " , " }, /API_AUDIENCE must be an absolute URI/],
     [{ ISSUER_PORT: "abc" }, /^Invalid configuration: ISSUER_PORT must be a port number/],
     [{ ISSUER_PORT: "70000" }, /ISSUER_PORT/],
     [{ API_AUDIENCE: "not a url" }, /API_AUDIENCE must be an absolute URI/],

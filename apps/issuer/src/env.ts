@@ -8,6 +8,8 @@ const originSchema = z.string().refine((value) => URL.parse(value)?.origin === v
   message: "must be a comma-separated list of origins such as http://localhost:3000",
 });
 const PORT_MESSAGE = "must be a port number (0-65535)";
+const AUDIENCE_MESSAGE =
+  "must be an absolute URI such as https://quickstarts/api, or a comma-separated list of them";
 
 /** A comma-separated list of origins (trailing slashes dropped), `fallback` when unset. */
 const originList = (fallback: string) =>
@@ -32,9 +34,15 @@ const issuerEnvSchema = z.object({
     .default(3020),
   /** `localhost` listens on 127.0.0.1 and ::1; `0.0.0.0` in a container. Tokens still name `http://localhost:<port>/`. */
   ISSUER_HOST: z.string().min(1).default("localhost"),
+  /**
+   * The API's identifiers: each is a valid `resource`/`audience` and becomes a token's `aud`; the
+   * first is the default. One API may have several names, such as its MCP endpoint's URL.
+   */
   API_AUDIENCE: z
-    .url({ message: "must be an absolute URI such as https://quickstarts/api" })
-    .default("https://quickstarts/api"),
+    .string()
+    .default("https://quickstarts/api")
+    .transform((value) => [...new Set(value.split(",").map((uri) => uri.trim()))].filter(Boolean))
+    .pipe(z.array(z.url({ message: AUDIENCE_MESSAGE })).min(1, AUDIENCE_MESSAGE)),
   WEB_ORIGIN: originList("http://localhost:3000"),
   API_ORIGIN: originList("http://localhost:3010"),
   ISSUER_DATA_DIR: z.string().min(1).default(DEFAULT_DATA_DIR),

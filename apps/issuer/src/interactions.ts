@@ -34,6 +34,7 @@ export function interactionRoutes({ provider, webOrigins, limiter, logger }: Int
       const details = await provider.interactionDetails(ctx.req, ctx.res);
       // The cookie names the interaction in progress; an older tab's URL is out of date.
       if (details.uid !== match[1]) return expired(ctx);
+      ctx.set(pageSecurityHeaders([...new Set([...webOrigins, ...redirectOrigin(details)])]));
       const isLoginPost = match[2] !== undefined;
       if (ctx.method === "GET" && !isLoginPost && details.prompt.name === "login") {
         const clientName = await clientNameOf(provider, details);
@@ -124,6 +125,16 @@ async function finish(ctx: Context, provider: Provider, result: InteractionResul
   // 303: the browser follows with a GET, also after the login form's POST.
   ctx.status = 303;
   ctx.redirect(location);
+}
+
+/**
+ * The origin this sign-in returns to: the redirect URI oidc-provider already checked against the
+ * client's registered ones (a registered app's loopback callback, say). The login form's CSP must
+ * allow it, since browsers apply `form-action` to the redirects that follow the form's POST.
+ */
+function redirectOrigin(details: Interaction): string[] {
+  const origin = URL.parse(String(details.params.redirect_uri ?? ""))?.origin;
+  return origin && origin !== "null" ? [origin] : [];
 }
 
 async function clientNameOf(provider: Provider, details: Interaction): Promise<string> {

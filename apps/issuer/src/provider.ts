@@ -1,6 +1,7 @@
 import Provider, { type Configuration, errors, type KoaContextWithOIDC } from "oidc-provider";
 import type { IssuerSecrets } from "./data-dir";
 import { findDemoUser } from "./demo-users";
+import { loopbackClientsOnly, OPEN_REGISTRATION } from "./dynamic-registration";
 import { pageSecurityHeaders, renderLogoutPage, renderMessagePage } from "./login-page";
 
 /** The SPA's public client (authorization code + PKCE, no secret). */
@@ -8,6 +9,9 @@ export const WEB_CLIENT_ID = "quickstart-spa";
 
 /** Scopes the API understands; a token's `scope` is always a subset. */
 export const API_SCOPES = ["read:messages"] as const;
+
+/** OpenID Connect scopes, granted to every signed-in user who is asked for them. */
+const OIDC_SCOPES = ["openid", "profile", "offline_access"] as const;
 
 /**
  * Algorithms a client may sign DPoP proofs with; the same as the API's default allowlist
@@ -24,6 +28,7 @@ export const ROUTES = {
   userinfo: "/userinfo",
   end_session: "/oidc/logout",
   revocation: "/oauth/revoke",
+  registration: "/oidc/register",
 } as const;
 
 const HOUR = 60 * 60;
@@ -33,8 +38,11 @@ const DAY = 24 * HOUR;
 export interface ProviderOptions {
   /** Issuer identifier, with a trailing slash: `http://localhost:3020/`. */
   issuer: string;
-  /** The API's identifier: the only valid `audience`/`resource`, and the `aud` of access tokens. */
-  audience: string;
+  /**
+   * The API's identifiers: the only valid `audience`/`resource` values, each the `aud` of the
+   * tokens asked for it; the first is the default. One API may have several names (its MCP URL).
+   */
+  audiences: readonly string[];
   /** Origins of the web app: its redirect URIs are `<origin>/`, and it may call the token endpoint. */
   webOrigins: readonly string[];
   /**
@@ -51,7 +59,7 @@ export interface ProviderOptions {
  */
 export function createProvider({
   issuer,
-  audience,
+  audiences,
   webOrigins,
   apiOrigins,
   secrets,
@@ -90,7 +98,7 @@ export function createProvider({
     // oidc-provider's cookies are HttpOnly and SameSite=Lax by default, and signed once there are keys.
     cookies: { keys: secrets.cookieKeys },
     routes: ROUTES,
-    scopes: ["openid", "profile", "offline_access"],
+    scopes: [...OIDC_SCOPES],
     claims: { openid: ["sub"], profile: ["name", "preferred_username"] },
     async findAccount(_ctx, sub) {
       const user = findDemoUser(sub);
@@ -104,12 +112,14 @@ export function createProvider({
     // The SPA renews with rotating refresh tokens (no third-party-cookie iframe); without
     // offline_access they end with the sign-in session.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed("refresh_token"),
-    // Browsers may call the token endpoint only as the SPA from its origins, or as the machine
-    // client from the API's docs page (whose user typed the secret in); any other pair is refused.
+    // Browsers may call the token endpoint only as a public client from the origin of one of its
+    // redirect URIs (the SPA from its origins, a registered app from its loopback page), or as the
+    // machine client from the API's docs page (whose user typed the secret in); any other pair is refused.
     clientBasedCORS: (_ctx, origin, client) =>
       client.clientAuthMethod === "none"
-        ? webOrigins.includes(origin)
+        ? (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin)
         : client.clientId === secrets.machineClient.clientId && apiOrigins.includes(origin),
+    extraClientMetadata: loopbackClientsOnly([...OIDC_SCOPES, ...API_SCOPES]),
     ttl: {
       AccessToken: HOUR,
       ClientCredentials: HOUR,
@@ -125,6 +135,8 @@ export function createProvider({
       // Our own login page checks passwords; the built-in one accepts anything.
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      // RFC 7591, for MCP clients; loopback apps only (see dynamic-registration.ts).
+      registration: OPEN_REGISTRATION,
       // RFC 9449: a token request with a DPoP proof gets a token bound to the proof's key (cnf.jkt,
       // token_type DPoP), for every grant; one without a proof still gets a Bearer token.
       dPoP: { enabled: true },
@@ -135,13 +147,13 @@ export function createProvider({
       resourceIndicators: {
         enabled: true,
         // No audience/resource (or an `openid` request) still gets an access token for the API.
-        defaultResource: async () => audience,
+        defaultResource: async () => audiences[0] as string,
         useGrantedResource: async () => true,
         async getResourceServerInfo(_ctx, resourceIndicator) {
-          if (resourceIndicator !== audience) throw new errors.InvalidTarget();
+          if (!audiences.includes(resourceIndicator)) throw new errors.InvalidTarget();
           return {
             scope: API_SCOPES.join(" "),
-            audience,
+            audience: resourceIndicator,
             accessTokenFormat: "jwt",
             jwt: { sign: { alg: "RS256" } },
           };

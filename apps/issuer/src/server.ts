@@ -25,7 +25,7 @@ const issuer = await startIssuer({
   dataDir: env.ISSUER_DATA_DIR,
 }).catch((error: unknown) => fail((error as Error).message));
 
-console.log(`Development issuer ready at ${issuer.url} (API audience ${env.API_AUDIENCE})`);
+console.log(`Development issuer ready at ${issuer.url} (API audience ${env.API_AUDIENCE.join(", ")})`);
 // Printed once, on purpose: the demo machine client is how you get a token with curl.
 console.log(
   `Machine client: client_id=${issuer.machineClient.clientId} client_secret=${issuer.machineClient.clientSecret}`,

@@ -4,8 +4,10 @@ import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { authorizationAudience, tokenRequestAudience } from "./audience-param";
 import { type ClientCredentials, loadOrCreateSecrets } from "./data-dir";
+import { loopbackRegistrationCors } from "./dynamic-registration";
 import { interactionRoutes } from "./interactions";
 import { LoginLimiter } from "./login-limiter";
+import { alwaysOpenid } from "./openid-sign-in";
 import { API_SCOPES, createProvider, ROUTES } from "./provider";
 
 /** Where the issuer reports problems; secrets are never passed to it. */
@@ -20,8 +22,11 @@ export interface StartIssuerOptions {
    * `localhost` resolves to (127.0.0.1 and ::1), for browsers that try ::1 first.
    */
   host?: string;
-  /** The API's identifier (`aud` of access tokens). Default `https://quickstarts/api`. */
-  audience?: string;
+  /**
+   * The API's identifier (`aud` of access tokens), or its several identifiers (such as its MCP
+   * endpoint's URL): each is a valid `resource`, the first the default. Default `https://quickstarts/api`.
+   */
+  audience?: string | readonly string[];
   /** Origins of the web app. Default `["http://localhost:3000"]`. */
   webOrigins?: string[];
   /**
@@ -99,9 +104,12 @@ export async function startIssuer({
   }
 
   const url = `http://localhost:${actualPort}/`;
-  const provider = createProvider({ issuer: url, audience, webOrigins, apiOrigins, secrets });
+  const audiences = typeof audience === "string" ? [audience] : audience;
+  const provider = createProvider({ issuer: url, audiences, webOrigins, apiOrigins, secrets });
   provider.use(tokenRequestAudience(ROUTES.token, { defaultScope: API_SCOPES.join(" ") }));
   provider.use(authorizationAudience(ROUTES.authorization));
+  provider.use(alwaysOpenid(ROUTES.authorization));
+  provider.use(loopbackRegistrationCors(ROUTES.registration));
   provider.use(interactionRoutes({ provider, webOrigins, limiter: new LoginLimiter(), logger }));
   // Log one line, never a stack or a request body; oidc-provider still answers with its JSON error.
   provider.on("server_error", (_ctx, error: Error) => logger.error(`issuer: server error: ${error.message}`));

@@ -102,12 +102,12 @@ export function browser(issuer: RunningIssuer) {
     get: (url: string) => request(url),
     postForm: (url: string, form: Record<string, string>) =>
       request(url, { method: "POST", body: new URLSearchParams(form) }),
-    /** Follows redirects within the issuer; stops at a page or at a redirect to the app. */
+    /** Follows redirects within the issuer; stops at a page or at a redirect elsewhere (the app's). */
     async follow(response: Response): Promise<Response> {
       let current = response;
       for (let hops = 0; hops < 10; hops++) {
         const location = current.headers.get("location");
-        if (!location || location.startsWith(WEB_ORIGIN)) return current;
+        if (!location || new URL(location, issuer.url).origin !== new URL(issuer.url).origin) return current;
         current = await request(location);
       }
       throw new Error("too many redirects");
@@ -148,7 +148,10 @@ export async function openLoginPage(issuer: RunningIssuer, extra: Record<string,
   return { client, page, verifier, loginPath: `${new URL(page.url).pathname}/login` };
 }
 
-/** The whole browser sign-in over HTTP; resolves the token response for the user. */
+/**
+ * The whole browser sign-in over HTTP; resolves the token response for the user. The client is the
+ * SPA unless `extra` names another `client_id` and `redirect_uri`.
+ */
 export async function signIn(
   issuer: RunningIssuer,
   {
@@ -173,9 +176,9 @@ export async function signIn(
     issuer,
     {
       grant_type: "authorization_code",
-      client_id: "quickstart-spa",
+      client_id: extra.client_id ?? "quickstart-spa",
       code,
-      redirect_uri: REDIRECT_URI,
+      redirect_uri: extra.redirect_uri ?? REDIRECT_URI,
       code_verifier: verifier,
     },
     tokenHeaders,

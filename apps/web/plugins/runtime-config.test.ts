@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseWebConfig } from "../src/env";
+import { parseWebConfig, parseWebEnv } from "../src/env";
 import { configJsonHandler } from "./runtime-config";
 
 const config = {
@@ -52,5 +52,17 @@ describe("parseWebConfig", () => {
       'Invalid /config.json: "audience" must be a non-empty string; "clientId" must be a non-empty string; "apiUrl" must be a non-empty string; "issuer" must be an absolute URL (got "not a url")',
     );
     expect(() => parseWebConfig(null)).toThrow('"issuer" must be a non-empty string');
+  });
+});
+
+describe("parseWebEnv", () => {
+  it("logs in at the first issuer and asks for the first audience of a list", () => {
+    expect(
+      parseWebEnv({
+        AUTH_ISSUER: " https://a.example/ , https://b.example/",
+        API_AUDIENCE: "https://quickstarts/api,http://localhost:3010/mcp",
+      }),
+    ).toMatchObject({ issuer: "https://a.example/", audience: "https://quickstarts/api" });
+    expect(parseWebEnv({ AUTHOK_DOMAIN: "a.example, b.example" }).issuer).toBe("https://a.example/");
   });
 });

@@ -65,7 +65,8 @@ function checkUrl(name: string, value: string, problems: string[]): URL | undefi
 
 /**
  * Validates the variables the web app reads. Empty values count as unset. `AUTH_ISSUER` wins over
- * `AUTHOK_DOMAIN` (which becomes `https://<domain>/`, the quickstart's issuer form).
+ * `AUTHOK_DOMAIN` (which becomes `https://<domain>/`, the quickstart's issuer form). Of a
+ * comma-separated list (the API accepts several issuers and audiences), the SPA uses the first.
  *
  * @example
  * parseWebEnv({ AUTHOK_DOMAIN: "example.authok.cn" }).issuer // "https://example.authok.cn/"
@@ -76,17 +77,23 @@ export function parseWebEnv(source: Readonly<Record<string, string | undefined>>
     const value = source[name]?.trim();
     return value === "" ? undefined : value;
   };
+  // The first entry of a comma-separated list: where users log in, and for which API.
+  const first = (name: string) =>
+    read(name)
+      ?.split(",")
+      .map((item) => item.trim())
+      .find(Boolean);
   const problems: string[] = [];
 
-  const domain = read("AUTHOK_DOMAIN");
+  const domain = first("AUTHOK_DOMAIN");
   if (domain !== undefined && !/^[a-z0-9.-]+(:\d+)?$/i.test(domain)) {
     problems.push(
       `AUTHOK_DOMAIN must be a host name such as example.authok.cn, no scheme or path (got "${domain}")`,
     );
   }
   const issuer =
-    read("AUTH_ISSUER") ?? (domain === undefined ? WEB_ENV_DEFAULTS.AUTH_ISSUER : `https://${domain}/`);
-  checkUrl(read("AUTH_ISSUER") === undefined ? "AUTHOK_DOMAIN" : "AUTH_ISSUER", issuer, problems);
+    first("AUTH_ISSUER") ?? (domain === undefined ? WEB_ENV_DEFAULTS.AUTH_ISSUER : `https://${domain}/`);
+  checkUrl(first("AUTH_ISSUER") === undefined ? "AUTHOK_DOMAIN" : "AUTH_ISSUER", issuer, problems);
 
   const apiUrl = read("API_URL") ?? WEB_ENV_DEFAULTS.API_URL;
   const parsedApiUrl = checkUrl("API_URL", apiUrl, problems);
@@ -103,7 +110,7 @@ export function parseWebEnv(source: Readonly<Record<string, string | undefined>>
   if (problems.length > 0) throw new WebEnvError(problems);
   return {
     issuer,
-    audience: read("API_AUDIENCE") ?? WEB_ENV_DEFAULTS.API_AUDIENCE,
+    audience: first("API_AUDIENCE") ?? WEB_ENV_DEFAULTS.API_AUDIENCE,
     clientId,
     // No trailing slash, so paths join as `${apiUrl}/api/public`.
     apiUrl: (parsedApiUrl?.href ?? apiUrl).replace(/\/+$/, ""),

@@ -8,12 +8,15 @@ import { z } from "zod";
 export const accessTokenClaimsSchema = z.looseObject({
   iss: z.string(),
   sub: z.string().optional(),
-  aud: z.union([z.string(), z.array(z.string())]),
+  /** Absent only where the verifier accepts that (`clientIds`, for Cognito's access tokens). */
+  aud: z.union([z.string(), z.array(z.string())]).optional(),
   exp: z.number(),
   iat: z.number().optional(),
   nbf: z.number().optional(),
   jti: z.string().optional(),
   client_id: z.string().optional(),
+  /** Cognito's: `access` or `id`; an ID token is never accepted. */
+  token_use: z.string().optional(),
   scope: z.string().optional(),
   permissions: z.array(z.string()).optional(),
   /** RFC 9449 §6.1: a DPoP-bound token names its key's RFC 7638 thumbprint. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AUTH_PROFILE_NAMES } from "./profiles";
 
 /** Asymmetric algorithms only: HMAC (`HS*`) and `none` can never be allowed (RFC 8725 §3.1, §3.2). */
 export const ALLOWED_ALGORITHMS = [
@@ -33,29 +34,79 @@ export const issuerUrlSchema = z
     return url.search === "" && url.hash === "";
   }, "must not have a query or fragment");
 
+/** One value or a non-empty list of them, always a list once parsed. */
+const oneOrMany = <T extends z.ZodType>(item: T) =>
+  z.union([item, z.array(item).min(1)]).transform((value) => (Array.isArray(value) ? value : [value]));
+
+/** A URL made only of scheme, host and port, where requests to an issuer's origin are sent instead. */
+const originSchema = z
+  .url({ error: "must be a URL such as http://issuer:3020" })
+  .refine((value) => /^https?:$/.test(new URL(value).protocol), "must use http: or https:")
+  .refine((value) => ["", "/"].includes(new URL(value).pathname), "must be an origin, without a path")
+  .transform((value) => new URL(value).origin);
+
 /** Options of {@link createAccessTokenVerifier}. */
-export const verifierConfigSchema = z.object({
-  /** Compared exactly with the token's `iss`, e.g. `https://example.authok.cn/` (trailing slash). */
-  issuer: issuerUrlSchema,
-  /** The API's identifier; the token's `aud` must be it or contain it. */
-  audience: z.string().min(1),
-  /** Skips discovery when set. */
-  jwksUri: z.url().optional(),
-  algorithms: z.array(z.enum(ALLOWED_ALGORITHMS)).min(1).default(["RS256"]),
-  /** Seconds of leeway for `exp`, `nbf` and `iat`. */
-  clockTolerance: z.number().int().min(0).max(300).default(5),
-  /** RFC 9068 profile: `typ: at+jwt` and all its required claims. */
-  strictAccessTokenProfile: z.boolean().default(false),
-  /** How long one discovery or JWKS request may take. */
-  fetchTimeoutMs: z.number().int().min(100).max(60_000).default(5000),
-  /** The least time between two key-set fetches triggered by unknown `kid`s or by failures. */
-  fetchCooldownMs: z.number().int().min(0).max(3_600_000).default(30_000),
-  /** Once the issuer's keys are this old they are refreshed in the background; a key the issuer removed is refused after at most about this long. */
-  jwksMaxAgeMs: z.number().int().min(100).max(86_400_000).default(600_000),
-  /** How many verified tokens to remember until their exp, so a repeated token skips the signature check; 0 disables. */
-  tokenCacheSize: z.number().int().min(0).max(1_000_000).default(10_000),
-  /** A PEM file with the CA that signed the issuer's TLS certificate, trusted besides Node's own CAs. */
-  caFile: z.string().min(1).optional(),
-});
+export const verifierConfigSchema = z
+  .object({
+    /**
+     * Compared exactly with the token's `iss`, e.g. `https://example.authok.cn/` (trailing slash). A
+     * list accepts tokens from each; an entry with {@link TENANT_PLACEHOLDER} is a multi-tenant
+     * template, which needs `tenants`.
+     */
+    issuer: oneOrMany(issuerUrlSchema),
+    /** The API's identifiers; the token's `aud` must be one of them or contain one. */
+    audience: oneOrMany(z.string().min(1)),
+    /** The tenant IDs (`tid`) a multi-tenant issuer template accepts; none accepts no tenant. */
+    tenants: z.array(z.string().min(1)).default([]),
+    /** A preset for one identity provider (see profiles.ts); explicit options win over it. */
+    profile: z.enum(AUTH_PROFILE_NAMES).optional(),
+    /** The claims scopes are read from, in order; default `scope`, `permissions` (or the profile's). */
+    scopeClaims: z.array(z.string().min(1)).min(1).optional(),
+    /** Only granted scopes starting with this count, with it removed (Cognito's `<resource-server>/`). */
+    scopePrefix: z.string().min(1).optional(),
+    /** Tokens without `aud` are accepted when their `client_id` is one of these and `token_use` is `access`. */
+    clientIds: z.array(z.string().min(1)).default([]),
+    /** Requests to an issuer's origin (the key) go to this origin instead (a host name inside a container network). */
+    fetchOrigins: z.record(z.string(), originSchema).default({}),
+    /** Skips discovery when set; with several issuers, each fetches it (for issuers that share keys). */
+    jwksUri: z.url().optional(),
+    algorithms: z.array(z.enum(ALLOWED_ALGORITHMS)).min(1).default(["RS256"]),
+    /** Seconds of leeway for `exp`, `nbf` and `iat`. */
+    clockTolerance: z.number().int().min(0).max(300).default(5),
+    /** RFC 9068 profile: `typ: at+jwt` and all its required claims. */
+    strictAccessTokenProfile: z.boolean().default(false),
+    /** How long one discovery or JWKS request may take. */
+    fetchTimeoutMs: z.number().int().min(100).max(60_000).default(5000),
+    /** The least time between two key-set fetches triggered by unknown `kid`s or by failures. */
+    fetchCooldownMs: z.number().int().min(0).max(3_600_000).default(30_000),
+    /** Once the issuer's keys are this old they are refreshed in the background; a key the issuer removed is refused after at most about this long. */
+    jwksMaxAgeMs: z.number().int().min(100).max(86_400_000).default(600_000),
+    /** How many verified tokens to remember until their exp, so a repeated token skips the signature check; 0 disables. */
+    tokenCacheSize: z.number().int().min(0).max(1_000_000).default(10_000),
+    /** A PEM file with the CA that signed the issuer's TLS certificate, trusted besides Node's own CAs. */
+    caFile: z.string().min(1).optional(),
+  })
+  .superRefine((config, ctx) => {
+    const templates = config.issuer.filter(isIssuerTemplate);
+    if (templates.length > 0 && config.tenants.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["tenants"],
+        message: `an issuer template (${templates.join(", ")}) needs the list of tenant IDs it accepts`,
+      });
+    }
+    const repeated = config.issuer.filter((issuer, index) => config.issuer.indexOf(issuer) !== index);
+    if (repeated.length > 0) {
+      ctx.addIssue({ code: "custom", path: ["issuer"], message: `lists ${repeated.join(", ")} twice` });
+    }
+  });
+
+/** The placeholder of a multi-tenant issuer template, as Entra ID's discovery publishes it. */
+export const TENANT_PLACEHOLDER = "{tenantid}";
+
+/** True for a multi-tenant issuer template such as `https://login.microsoftonline.com/{tenantid}/v2.0`. */
+export function isIssuerTemplate(issuer: string): boolean {
+  return issuer.includes(TENANT_PLACEHOLDER);
+}
 
 export type VerifierConfig = z.input<typeof verifierConfigSchema>;

@@ -102,8 +102,11 @@ export class TokenClaimsInvalid extends AuthError {
 export class InsufficientScope extends AuthError {
   readonly status = 403;
   readonly code = "Unauthorized";
-  constructor(readonly requiredScopes: readonly string[]) {
-    super("您没有权限访问当前资源");
+  constructor(
+    readonly requiredScopes: readonly string[],
+    options?: AuthErrorOptions,
+  ) {
+    super("您没有权限访问当前资源", options);
   }
 }
 

@@ -1,9 +1,18 @@
+export {
+  type AudienceClaims,
+  type AudiencePolicy,
+  checkAudience,
+  checkTokenUse,
+  MISSING_AUDIENCE_HINT,
+} from "./audience";
 export { parseAuthorizationHeader } from "./authorization-header";
 export type { AccessTokenClaims } from "./claims";
 export {
   ALLOWED_ALGORITHMS,
+  isIssuerTemplate,
   issuerUrlSchema,
   type SigningAlgorithm,
+  TENANT_PLACEHOLDER,
   type VerifierConfig,
   verifierConfigSchema,
 } from "./config";
@@ -20,13 +29,29 @@ export { createDpopNonces, type DpopNonces } from "./dpop-nonce";
 export * from "./errors";
 export { type AuthErrorResponse, authErrorResponse } from "./http-response";
 export {
+  combineKeysStatus,
+  createIssuerRegistry,
+  type IssuerClaims,
+  type IssuerRegistry,
+  type IssuerRegistryOptions,
+} from "./issuer-registry";
+export {
   CaFileInvalid,
   createIssuerDispatcher,
   describeFetchFailure,
   type FetchFailure,
   readCaFile,
 } from "./issuer-tls";
-export type { AuthLogger, KeysStatus } from "./key-set";
+export { type AuthLogger, type KeysStatus, toFetchUrl } from "./key-set";
+export {
+  AUTH_PROFILE_NAMES,
+  AUTH_PROFILES,
+  type AuthProfile,
+  type AuthProfileName,
+  applyProfile,
+  DEFAULT_SCOPE_CLAIMS,
+  type ProfileSettings,
+} from "./profiles";
 export { createRedisReplayStore, type RedisReplayStoreOptions } from "./redis-replay-store";
 export { createMemoryReplayStore, type MemoryReplayStoreOptions, type ReplayStore } from "./replay-store";
 export {
@@ -34,8 +59,10 @@ export {
   type GrantedScopes,
   hasAnyScope,
   hasScopes,
+  readScopeClaims,
   readScopes,
   type ScopedClaims,
+  type ScopePolicy,
 } from "./scopes";
 export {
   type AccessTokenVerifier,

@@ -17,7 +17,12 @@ export interface AuthLogger {
 }
 
 export interface IssuerKeySetOptions {
+  /** The issuer identifier its discovery document must name (a multi-tenant template's, literally). */
   issuer: string;
+  /** Where `.well-known/openid-configuration` is looked up; the issuer by default. */
+  discoveryBase?: string | undefined;
+  /** Requests to an origin named here go to the origin it maps to (an issuer's host inside a container network). */
+  fetchOrigins?: Readonly<Record<string, string>> | undefined;
   jwksUri?: string | undefined;
   fetchTimeoutMs: number;
   fetchCooldownMs: number;
@@ -92,7 +97,9 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
   }
 
   /** Every request to the issuer goes through here: logged, timed out, backed off. */
-  async function fetchFromIssuer(url: string, init: RequestInit = {}): Promise<Response> {
+  async function fetchFromIssuer(publicUrl: string, init: RequestInit = {}): Promise<Response> {
+    const url = toFetchUrl(publicUrl, options.fetchOrigins);
+    const { issuer } = options;
     const waitMs = failedUntil - Date.now();
     if (waitMs > 0) {
       const seconds = Math.ceil(waitMs / 1000);
@@ -111,7 +118,12 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
         dispatcher: await dispatcher,
       };
       const response = await fetch(url, request);
-      const details = { url, status: response.status, durationMs: Math.round(performance.now() - started) };
+      const details = {
+        issuer,
+        url,
+        status: response.status,
+        durationMs: Math.round(performance.now() - started),
+      };
       if (response.status >= 500) {
         throw Object.assign(new Error(`the issuer answered ${response.status}`), {
           code: `HTTP_${response.status}`,
@@ -123,7 +135,7 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
       // `code` is the underlying reason (ECONNREFUSED, UNABLE_TO_VERIFY_LEAF_SIGNATURE, ...), not "fetch failed".
       const { code, reason } = describeFetchFailure(cause);
       logger.warn(
-        { url, code, reason, durationMs: Math.round(performance.now() - started) },
+        { issuer, url, code, reason, durationMs: Math.round(performance.now() - started) },
         "issuer key fetch failed",
       );
       throw backOff(`${url}: ${reason}`, cause);
@@ -164,7 +176,7 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
       const keysAgeS = current ? Math.round((Date.now() - current.loadedAt) / 1000) : undefined;
       const reason = error instanceof KeySetUnavailable ? lastFailure : reasonOf(error);
       logger.warn(
-        { keysAgeS, retryInS: Math.ceil(retryMs / 1000), reason },
+        { issuer: options.issuer, keysAgeS, retryInS: Math.ceil(retryMs / 1000), reason },
         "issuer key refresh failed; still using the last keys fetched",
       );
       scheduleRefresh(retryMs);
@@ -173,7 +185,8 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
 
   async function discoverJwksUri(): Promise<URL> {
     if (options.jwksUri) return new URL(options.jwksUri);
-    const base = options.issuer.endsWith("/") ? options.issuer : `${options.issuer}/`;
+    const discoveryBase = options.discoveryBase ?? options.issuer;
+    const base = discoveryBase.endsWith("/") ? discoveryBase : `${discoveryBase}/`;
     const response = await fetchFromIssuer(new URL(".well-known/openid-configuration", base).href);
     if (response.status === 200) {
       const metadata = (await response.json().catch(() => ({}))) as { issuer?: unknown; jwks_uri?: unknown };
@@ -226,7 +239,7 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
         });
       }
       // JWKSInvalid, a non-200 answer, unparsable JSON: the issuer's fault, not the client's.
-      logger.warn({ reason: reasonOf(error) }, "issuer key set unusable");
+      logger.warn({ issuer: options.issuer, reason: reasonOf(error) }, "issuer key set unusable");
       throw backOff(`the issuer's key set is unusable: ${reasonOf(error)}`, error);
     } finally {
       noticeArrivedKeys();
@@ -250,6 +263,19 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
       clearTimeout(refreshTimer);
     },
   };
+}
+
+/**
+ * Where to send a request for `url`: on another origin when `fetchOrigins` maps its origin (the
+ * issuer's public host, unreachable from inside a container network) to one; else `url` itself.
+ *
+ * @example
+ * toFetchUrl("http://localhost:3020/jwks", { "http://localhost:3020": "http://issuer:3020" }); // "http://issuer:3020/jwks"
+ */
+export function toFetchUrl(url: string, fetchOrigins: Readonly<Record<string, string>> = {}): string {
+  const { origin } = new URL(url);
+  const internal = Object.hasOwn(fetchOrigins, origin) ? fetchOrigins[origin] : undefined;
+  return internal === undefined ? url : internal + url.slice(origin.length);
 }
 
 /** A value from a token, for a log line: JSON, cut short (a header can hold anything). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { InsufficientScope } from "./errors";
-import { assertScopes, hasAnyScope, hasScopes, readScopes } from "./scopes";
+import { InsufficientScope, TokenClaimsInvalid } from "./errors";
+import { assertScopes, hasAnyScope, hasScopes, readScopeClaims, readScopes } from "./scopes";
 
 describe("scopes", () => {
   it("reads the space-delimited scope claim and the permissions array together", () => {
@@ -55,6 +55,51 @@ describe("scopes", () => {
         description: "您没有权限访问当前资源",
       });
       expect((error as InsufficientScope).status).toBe(403);
+    }
+  });
+});
+
+describe("readScopeClaims", () => {
+  const entra = { claims: ["scp", "roles"] };
+  it.each([
+    ["a space-delimited string", { scp: "read:messages  openid" }, entra, ["read:messages", "openid"]],
+    [
+      "an array",
+      { scp: ["read:messages"], roles: ["Messages.Admin"] },
+      entra,
+      ["read:messages", "Messages.Admin"],
+    ],
+    ["claims in order, absent ones skipped", { roles: "b a" }, entra, ["b", "a"]],
+    ["claims not listed ignored", { scope: "read:messages" }, entra, []],
+    [
+      "a prefix kept only where present, and removed",
+      { scope: "https://api/read:messages openid other/read:messages" },
+      { claims: ["scope"], prefix: "https://api/" },
+      ["read:messages"],
+    ],
+  ])("reads %s", (_name, claims, policy, scopes) => {
+    expect([...readScopeClaims(claims, policy)]).toEqual(scopes);
+  });
+
+  it.each([
+    ["a number", { scp: 5 }, "scp expected a space-delimited string or an array of strings, got 5"],
+    [
+      "an array with a number",
+      { roles: ["a", 1] },
+      'roles expected a space-delimited string or an array of strings, got ["a",1]',
+    ],
+    [
+      "an object",
+      { scp: { a: 1 } },
+      'scp expected a space-delimited string or an array of strings, got {"a":1}',
+    ],
+    ["null", { scp: null }, "scp expected a space-delimited string or an array of strings, got null"],
+  ])("refuses %s as invalid_claims, naming the claims read", (_name, claims, detail) => {
+    expect(() => readScopeClaims(claims, entra)).toThrow(TokenClaimsInvalid);
+    try {
+      readScopeClaims(claims, entra);
+    } catch (error) {
+      expect((error as TokenClaimsInvalid).detail).toBe(`${detail} (scopes are read from scp, roles)`);
     }
   });
 });

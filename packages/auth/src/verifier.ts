@@ -1,7 +1,15 @@
-import { decodeProtectedHeader, errors, type JWTVerifyOptions, jwtVerify } from "jose";
+import {
+  decodeJwt,
+  decodeProtectedHeader,
+  errors,
+  type JWTVerifyGetKey,
+  type JWTVerifyOptions,
+  jwtVerify,
+} from "jose";
+import { type AudiencePolicy, audienceHintFor, checkAudience, checkTokenUse } from "./audience";
 import { MAX_AUTHORIZATION_HEADER_LENGTH } from "./authorization-header";
 import { type AccessTokenClaims, accessTokenClaimsSchema, RFC9068_REQUIRED_CLAIMS } from "./claims";
-import { type VerifierConfig, verifierConfigSchema } from "./config";
+import { isIssuerTemplate, TENANT_PLACEHOLDER, type VerifierConfig, verifierConfigSchema } from "./config";
 import {
   AuthError,
   AuthorizationHeaderInvalid,
@@ -10,8 +18,11 @@ import {
   TokenExpired,
   TokenInvalid,
 } from "./errors";
-import { type AuthLogger, createIssuerKeySet, type KeysStatus, quote } from "./key-set";
-import { readScopes } from "./scopes";
+import { combineKeysStatus, createIssuerRegistry } from "./issuer-registry";
+import type { AuthLogger, KeysStatus } from "./key-set";
+import { quote } from "./key-set";
+import { applyProfile } from "./profiles";
+import { readScopeClaims, type ScopePolicy } from "./scopes";
 import { withVerifiedTokenCache } from "./verified-token-cache";
 
 /** A token the verifier accepted: its typed claims and the scopes they grant. */
@@ -21,12 +32,22 @@ export interface VerifiedAccessToken {
 }
 
 export interface AccessTokenVerifier {
-  /** The issuer whose tokens it accepts, as configured (what RFC 9728 metadata names). */
+  /** The first issuer whose tokens it accepts, as configured (where clients log in). */
   readonly issuer: string;
+  /**
+   * Every issuer whose tokens it accepts, a multi-tenant template once per allowed tenant (what
+   * RFC 9728 metadata names).
+   */
+  readonly issuers: readonly string[];
   /** Resolves with the verified token or rejects with an {@link AuthError}; never anything else. */
   verify(token: string): Promise<VerifiedAccessToken>;
-  /** For a readiness probe: whether the issuer's keys are loaded, and fresh (see {@link KeysStatus}). */
+  /**
+   * For a readiness probe: whether the issuers' keys are loaded, and fresh (see {@link KeysStatus});
+   * with several issuers, `stale` if any is, else `loaded` if any is.
+   */
   keysStatus(): KeysStatus;
+  /** Each issuer's key status, by issuer as configured (a template once: its tenants share its keys). */
+  keysStatusByIssuer(): Record<string, KeysStatus>;
   /** Stops the background key refresh (a refresh never keeps the process alive anyway). */
   close(): void;
 }
@@ -45,16 +66,49 @@ export function createAccessTokenVerifier(
   options: { logger?: AuthLogger } = {},
 ): AccessTokenVerifier {
   const resolved = verifierConfigSchema.parse(config);
-  const keySet = createIssuerKeySet({ ...resolved, logger: options.logger });
+  const { scopeClaims, audienceHint } = applyProfile(resolved);
+  const registry = createIssuerRegistry({
+    ...resolved,
+    issuers: resolved.issuer,
+    logger: options.logger,
+  });
+  const { single } = registry;
+  const issuers = resolved.issuer.flatMap((issuer) =>
+    isIssuerTemplate(issuer)
+      ? resolved.tenants.map((tenant) => issuer.replaceAll(TENANT_PLACEHOLDER, tenant))
+      : [issuer],
+  );
   const algorithms = new Set<string>(resolved.algorithms);
+  const audiences: AudiencePolicy = {
+    audiences: resolved.audience,
+    clientIds: resolved.clientIds,
+    hint: audienceHint,
+  };
+  const scopes: ScopePolicy = { claims: scopeClaims, prefix: resolved.scopePrefix };
+  // Without client IDs jose checks aud, as it always has; with them, a token may have none (checkAudience).
+  const checksAudienceItself = resolved.clientIds.length > 0;
   const verifyOptions: JWTVerifyOptions = {
-    issuer: resolved.issuer,
-    audience: resolved.audience,
+    // With a template the filled-in iss is not known in advance: the registry has matched it already.
+    issuer: registry.issuers.some(isIssuerTemplate) ? undefined : oneOrList(resolved.issuer),
+    audience: checksAudienceItself ? undefined : oneOrList(resolved.audience),
     algorithms: resolved.algorithms,
     clockTolerance: resolved.clockTolerance,
     requiredClaims: resolved.strictAccessTokenProfile ? [...RFC9068_REQUIRED_CLAIMS] : ["exp"],
     ...(resolved.strictAccessTokenProfile ? { typ: "at+jwt" } : {}),
   };
+  const expected = { ...verifyOptions, audienceHint };
+
+  /** The signing-key lookup: the one issuer's, or the one the token's unverified `iss` names (no fetch before). */
+  function keyLookupFor(token: string): JWTVerifyGetKey {
+    if (single) return single.getKey;
+    let claims: ReturnType<typeof decodeJwt>;
+    try {
+      claims = decodeJwt(token);
+    } catch (cause) {
+      throw new TokenInvalid({ cause, detail: "not a JWT: its payload does not decode" });
+    }
+    return registry.keySetFor(claims).getKey;
+  }
 
   async function verify(token: string): Promise<VerifiedAccessToken> {
     if (token.length > MAX_AUTHORIZATION_HEADER_LENGTH) {
@@ -75,9 +129,10 @@ export function createAccessTokenVerifier(
     if (typeof header.kid !== "string" || header.kid === "") {
       throw new SigningKeyNotFound({ detail: "the token's header has no kid" });
     }
+    const getKey = keyLookupFor(token);
 
     try {
-      const { payload } = await jwtVerify(token, keySet.getKey, verifyOptions);
+      const { payload } = await jwtVerify(token, getKey, verifyOptions);
       // jose checks a future `iat` only together with maxTokenAge; a token from the future is refused here.
       const now = Math.floor(Date.now() / 1000);
       if (typeof payload.iat === "number" && payload.iat > now + resolved.clockTolerance) {
@@ -93,22 +148,34 @@ export function createAccessTokenVerifier(
           detail: `claims of the wrong type (${claims.join("; ")})`,
         });
       }
-      return { claims: parsed.data, scopes: readScopes(parsed.data) };
+      checkTokenUse(payload);
+      if (checksAudienceItself) checkAudience(payload, audiences);
+      return { claims: parsed.data, scopes: readScopeClaims(payload, scopes) };
     } catch (error) {
-      throw toAuthError(error, verifyOptions, header);
+      throw toAuthError(error, expected, header);
     }
   }
 
   return {
-    issuer: resolved.issuer,
+    issuer: issuers[0] as string,
+    issuers,
     // A token already accepted is served from memory until its exp (see verified-token-cache.ts).
     verify: withVerifiedTokenCache(verify, {
       maxEntries: resolved.tokenCacheSize,
-      keySetGeneration: () => keySet.version,
+      // One issuer: its key set's own counter, read on every cache hit, as before there were several.
+      keySetGeneration: single ? () => single.version : () => registry.version,
     }),
-    keysStatus: () => keySet.status(),
-    close: () => keySet.close(),
+    keysStatus: single
+      ? () => single.status()
+      : () => combineKeysStatus(Object.values(registry.statusByIssuer())),
+    keysStatusByIssuer: () => registry.statusByIssuer(),
+    close: () => registry.close(),
   };
+}
+
+/** One value as itself, several as a list: what jose compares with, and how a refusal names it. */
+function oneOrList(values: readonly string[]): string | string[] {
+  return values.length === 1 ? (values[0] as string) : [...values];
 }
 
 /**
@@ -118,7 +185,7 @@ export function createAccessTokenVerifier(
  */
 export function toAuthError(
   error: unknown,
-  expected: Pick<JWTVerifyOptions, "issuer" | "audience" | "typ"> = {},
+  expected: Pick<JWTVerifyOptions, "issuer" | "audience" | "typ"> & { audienceHint?: string } = {},
   header: { typ?: unknown } = {},
 ): AuthError {
   if (error instanceof AuthError) return error;
@@ -131,9 +198,10 @@ export function toAuthError(
   if (error instanceof errors.JWTClaimValidationFailed) {
     const found = error.claim === "typ" ? header.typ : error.payload[error.claim];
     const wanted = { iss: expected.issuer, aud: expected.audience, typ: expected.typ }[error.claim];
+    const hint = error.claim === "aud" ? audienceHintFor(found, expected.audienceHint) : "";
     const detail =
       wanted !== undefined
-        ? `${error.claim} expected ${quote(wanted)}, got ${quote(found)}`
+        ? `${error.claim} expected ${quote(wanted)}, got ${quote(found)}${hint}`
         : `${error.claim} ${quote(found)}: ${error.message}`;
     // `typ` is checked as a claim by jose but is a header: a wrong one means "not an access token".
     return error.claim === "typ"

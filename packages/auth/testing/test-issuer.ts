@@ -38,11 +38,26 @@ export interface TestIssuerOptions {
   port?: number;
   /** Serve HTTPS with this key and certificate (see createTestCertificates). */
   tls?: { key: string; cert: string };
+  /**
+   * The origin the issuer names itself with, in discovery and tokens, instead of the one it listens
+   * on: a container's issuer, which browsers reach at another host than the API does.
+   */
+  publicOrigin?: string;
+  /**
+   * The issuer's path, `/` by default: `/oauth2/default` (Okta), `/realms/quickstart` (Keycloak),
+   * or Entra ID's multi-tenant template `/{tenantid}/v2.0`, whose discovery is served with
+   * `common` for the tenant and names the template itself as its issuer.
+   */
+  path?: string;
 }
 
 export interface TestIssuer {
-  /** `http://127.0.0.1:<port>/` (`https:` with the `tls` option) */
+  /** `http://127.0.0.1:<port>/` (`https:` with the `tls` option; see also `publicOrigin` and `path`) */
   readonly issuer: string;
+  /** Where it listens: `http://127.0.0.1:<port>` (no trailing slash), whatever it names itself. */
+  readonly listeningOrigin: string;
+  /** The issuer of one tenant: a `{tenantid}` template filled with `tenant` (else the issuer itself). */
+  issuerFor(tenant: string): string;
   readonly audience: string;
   /** `{ issuer, audience }`: what a verifier needs to accept this issuer's tokens. */
   readonly verifierConfig: { issuer: string; audience: string };
@@ -86,13 +101,11 @@ export async function startTestIssuer(options: TestIssuerOptions = {}): Promise<
   let current = published[0] as SigningKey;
   const requests = { discovery: 0, jwks: 0 };
 
+  const path = options.path ?? "/";
+  const discoveryPath = `${path.replaceAll("{tenantid}", "common").replace(/\/?$/, "/")}.well-known/openid-configuration`;
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const document =
-      req.url === "/.well-known/openid-configuration"
-        ? "discovery"
-        : req.url === "/.well-known/jwks.json"
-          ? "jwks"
-          : undefined;
+      req.url === discoveryPath ? "discovery" : req.url === "/.well-known/jwks.json" ? "jwks" : undefined;
     if (document) requests[document] += 1;
     const respond = () => {
       if (state.failing) {
@@ -104,8 +117,8 @@ export async function startTestIssuer(options: TestIssuerOptions = {}): Promise<
             issuer: state.issuer,
             jwks_uri: state.jwksUri,
             // Not served: named so documents built from discovery (the API's OpenAPI) have it.
-            authorization_endpoint: `${state.issuer}authorize`,
-            token_endpoint: `${state.issuer}token`,
+            authorization_endpoint: `${origin}/authorize`,
+            token_endpoint: `${origin}/token`,
           }),
         );
       } else if (req.url === "/token" && req.method === "POST") {
@@ -146,13 +159,17 @@ export async function startTestIssuer(options: TestIssuerOptions = {}): Promise<
   const server: Server = options.tls ? createTlsServer(options.tls, handle) : createServer(handle);
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
-  const issuer = `${options.tls ? "https" : "http"}://127.0.0.1:${port}/`;
+  const listeningOrigin = `${options.tls ? "https" : "http"}://127.0.0.1:${port}`;
+  const origin = options.publicOrigin ?? listeningOrigin;
+  const issuer = `${origin}${path}`;
 
   const state: TestIssuer = {
     issuer,
     audience,
+    listeningOrigin,
+    issuerFor: (tenant) => issuer.replaceAll("{tenantid}", tenant),
     verifierConfig: { issuer, audience },
-    jwksUri: `${issuer}.well-known/jwks.json`,
+    jwksUri: `${origin}/.well-known/jwks.json`,
     requests,
     delayMs: 0,
     failing: false,
