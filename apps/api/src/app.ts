@@ -19,6 +19,7 @@ import { protectedResourceMetadataUrl, registerProtectedResourceMetadata } from 
 import { appProcedures } from "./root";
 import { addSecurityHeaders, restSecurityHeaders } from "./security-headers";
 import { createHttpContextFactory, router } from "./trpc";
+import { DEFAULT_MAX_BATCH_SIZE } from "./trpc-batch";
 
 export interface AppOptions {
   verifier: AccessTokenVerifier;
@@ -40,6 +41,8 @@ export interface AppOptions {
   draining?: () => boolean;
   /** DPoP (RFC 9449); by default `allowed`, with an in-memory replay store (closed with the app). */
   dpop?: DpopOptions;
+  /** At most this many calls per tRPC batch request (TRPC_MAX_BATCH_SIZE); a larger batch gets 400, none run. */
+  maxBatchSize?: number;
 }
 
 /**
@@ -57,6 +60,7 @@ export async function buildApp({
   issuerFetchOrigins,
   draining,
   dpop = {},
+  maxBatchSize = DEFAULT_MAX_BATCH_SIZE,
 }: AppOptions) {
   // X-Request-Id (set by the load balancer, see deploy/nginx) becomes the request id in the logs; on
   // close, idle keep-alive connections are closed and requests arriving on busy ones get a 503.
@@ -136,6 +140,7 @@ export async function buildApp({
     trpcOptions: {
       router: appRouter,
       createContext,
+      maxBatchSize,
       onError: ({ error, req }) => {
         const authError = findAuthError(error);
         if (authError) logRefusal(req.log, authError);

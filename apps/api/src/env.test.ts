@@ -48,6 +48,8 @@ describe("parseEnv", () => {
     [{ AUTH_DPOP_NONCE_SECRET: "short" }, /^AUTH_DPOP_NONCE_SECRET must be at least 32 characters/],
     [{ REDIS_URL: "http://127.0.0.1:6379" }, /^REDIS_URL must start with redis:\/\/ or rediss:\/\//],
     [{ REDIS_URL: "localhost:6379x" }, /^REDIS_URL /],
+    [{ TRPC_MAX_BATCH_SIZE: "0" }, /^TRPC_MAX_BATCH_SIZE must be a whole number of calls \(1-100\)$/],
+    [{ TRPC_MAX_BATCH_SIZE: "many" }, /^TRPC_MAX_BATCH_SIZE must be a whole number of calls \(1-100\)$/],
     [{ AUTH_PROFILE: "google" }, /^AUTH_PROFILE must be one of auth0, entra, okta, cognito, keycloak$/],
     [{ API_AUDIENCE: " , " }, /^API_AUDIENCE must list at least one identifier/],
     [
@@ -90,6 +92,13 @@ describe("parseEnv", () => {
         AUTH_DPOP_PROOF_WINDOW: 60,
         AUTH_DPOP_NONCE: false,
       },
+    });
+  });
+
+  it("caps tRPC batches at 10 calls unless TRPC_MAX_BATCH_SIZE says otherwise", () => {
+    expect(parseEnv(valid)).toMatchObject({ env: { TRPC_MAX_BATCH_SIZE: 10 } });
+    expect(parseEnv({ ...valid, TRPC_MAX_BATCH_SIZE: "3" })).toMatchObject({
+      env: { TRPC_MAX_BATCH_SIZE: 3 },
     });
   });
 

@@ -14,6 +14,7 @@ import {
   verifierConfigSchema,
 } from "@quickstart/auth";
 import { z } from "zod";
+import { DEFAULT_MAX_BATCH_SIZE } from "./trpc-batch";
 
 const flag = z
   .enum(["true", "false", "1", "0", ""])
@@ -175,6 +176,13 @@ const envSchema = z
           .filter(Boolean);
         return origins.length === 0 || origins.includes("*") ? "*" : origins;
       }),
+    /** At most this many calls in one tRPC batch request; a larger batch is refused with 400 before any runs. */
+    TRPC_MAX_BATCH_SIZE: z.coerce
+      .number({ error: "must be a whole number of calls (1-100)" })
+      .int("must be a whole number of calls (1-100)")
+      .min(1, "must be a whole number of calls (1-100)")
+      .max(100, "must be a whole number of calls (1-100)")
+      .default(DEFAULT_MAX_BATCH_SIZE),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /** `json` (one object per line, for machines) or `pretty` (one readable line per request; `npm start` sets it). */
     LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),

@@ -42,6 +42,7 @@ const app = await buildApp({
   },
   draining: () => draining,
   dpop,
+  maxBatchSize: env.TRPC_MAX_BATCH_SIZE,
 });
 log = app.log;
 // After the last request: a Redis replay store's connection closes with the app.

@@ -1,17 +1,10 @@
 import { createHash } from "node:crypto";
-import {
-  calculateJwkThumbprint,
-  decodeProtectedHeader,
-  EmbeddedJWK,
-  errors,
-  type JWK,
-  type JWTPayload,
-  jwtVerify,
-} from "jose";
+import { decodeJwt, decodeProtectedHeader, errors, type JWTPayload } from "jose";
 import { z } from "zod";
 import { MAX_AUTHORIZATION_HEADER_LENGTH, parseAuthorizationHeader } from "./authorization-header";
 import { ALLOWED_ALGORITHMS, type SigningAlgorithm } from "./config";
 import type { DpopNonces } from "./dpop-nonce";
+import { createProofKeyCache, type ProofKey, type ProofKeyCache, refuseProofJwk } from "./dpop-proof-key";
 import {
   AuthorizationHeaderInvalid,
   AuthorizationHeaderMissing,
@@ -19,7 +12,7 @@ import {
   InvalidDpopProof,
   UseDpopNonce,
 } from "./errors";
-import type { ReplayStore } from "./replay-store";
+import { ReplayShareExceeded, type ReplayStore } from "./replay-store";
 import type { AccessTokenVerifier, VerifiedAccessToken } from "./verifier";
 
 /**
@@ -69,6 +62,8 @@ const MAX_PROOF_LENGTH = 8192;
 /** Members that only a private or symmetric JWK has (RFC 7518 §6). */
 const PRIVATE_JWK_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] as const;
 const DPOP_SCHEME = /^DPoP +([A-Za-z0-9\-._~+/]+=*)$/i;
+const REQUIRED_CLAIMS = ["jti", "iat", "htm", "htu"];
+const NOT_A_PROOF = "The DPoP proof is not a valid JWT with jti, iat, htm and htu";
 
 /**
  * Makes the request authenticator: Bearer tokens, and DPoP-bound tokens with their proof
@@ -94,10 +89,12 @@ export function createRequestAuthenticator(
     publicUrl: string | (() => string);
     replayStore: ReplayStore;
     nonces?: DpopNonces | undefined;
+    /** Where proof keys are kept once imported; by default a cache of this authenticator's own. */
+    proofKeys?: ProofKeyCache;
   },
 ): RequestAuthenticator {
   const config = dpopConfigSchema.parse(options.dpop ?? {});
-  const { replayStore, nonces } = options;
+  const { replayStore, nonces, proofKeys = createProofKeyCache() } = options;
   const algorithms = new Set<string>(config.algorithms);
   const publicUrl = options.publicUrl;
   const publicBase = () => (typeof publicUrl === "string" ? publicUrl : publicUrl()).replace(/\/+$/, "");
@@ -124,9 +121,11 @@ export function createRequestAuthenticator(
       return verified;
     }
 
+    // The cheap checks first, then the token (a cache hit for a real client) and its binding to the
+    // proof's key, and the proof's signature last: a request without a good token buys no signature check.
     const token = parseDpopAuthorization(authorization as string);
     const proof = readProofHeader(request.headers.dpop);
-    const verifiedProof = await verifyProof(proof, {
+    const claimed = checkProofClaims(proof, {
       method: request.method,
       htu: `${publicBase()}${pathOf(request.url)}`,
       accessToken: token,
@@ -134,27 +133,36 @@ export function createRequestAuthenticator(
     const verified = await verifier.verify(token);
     const jkt = verified.claims.cnf?.jkt;
     if (jkt === undefined) throw new InvalidDpopProof("The access token is not bound to a DPoP key");
-    if (jkt !== verifiedProof.thumbprint) {
+    if (jkt !== claimed.key.thumbprint) {
       throw new InvalidDpopProof("The access token is bound to another key than the DPoP proof's");
     }
+    await verifyProofSignature(proof, claimed.key);
     // Last, so that a refused proof never takes up a jti.
     let replayed: boolean;
     try {
       replayed = await replayStore.seen(
-        `${verifiedProof.thumbprint}:${verifiedProof.jti}`,
-        (verifiedProof.iat + config.proofWindowSeconds + 1) * 1000,
+        `${claimed.key.thumbprint}:${claimed.jti}`,
+        (claimed.iat + config.proofWindowSeconds + 1) * 1000,
+        claimed.key.thumbprint,
       );
     } catch (cause) {
+      if (cause instanceof ReplayShareExceeded) {
+        throw new InvalidDpopProof(
+          "This DPoP key has sent too many proofs within the proof window; wait before sending more",
+          { cause },
+        );
+      }
       throw new DpopReplayStoreUnavailable({ cause });
     }
     if (replayed) throw new InvalidDpopProof("The DPoP proof has already been used");
     return verified;
   }
 
-  async function verifyProof(
+  /** Every check of the proof that needs no signature: its header, its key's shape, its claims. */
+  function checkProofClaims(
     proof: string,
     expected: { method: string; htu: string; accessToken: string },
-  ): Promise<{ thumbprint: string; jti: string; iat: number }> {
+  ): { key: ProofKey; jti: string; iat: number } {
     let header: ReturnType<typeof decodeProtectedHeader>;
     try {
       header = decodeProtectedHeader(proof);
@@ -165,31 +173,26 @@ export function createRequestAuthenticator(
     if (typeof header.alg !== "string" || !algorithms.has(header.alg)) {
       throw new InvalidDpopProof(`The DPoP proof alg must be one of ${config.algorithms.join(", ")}`);
     }
-    const jwk = header.jwk;
+    const jwk = header.jwk as Record<string, unknown> | undefined;
     if (typeof jwk !== "object" || jwk === null || Array.isArray(jwk)) {
       throw new InvalidDpopProof("The DPoP proof has no jwk header");
     }
     if (PRIVATE_JWK_MEMBERS.some((member) => member in jwk)) {
       throw new InvalidDpopProof("The DPoP proof jwk must be a public key");
     }
+    const jwkRefusal = refuseProofJwk(jwk, header.alg);
+    if (jwkRefusal !== undefined) throw new InvalidDpopProof(jwkRefusal);
 
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(proof, EmbeddedJWK, {
-        typ: "dpop+jwt",
-        algorithms: config.algorithms,
-        requiredClaims: ["jti", "iat", "htm", "htu"],
-      }));
+      payload = decodeJwt(proof);
     } catch (cause) {
-      throw new InvalidDpopProof(
-        cause instanceof errors.JWSSignatureVerificationFailed
-          ? "The DPoP proof signature does not verify with its jwk"
-          : "The DPoP proof is not a valid JWT with jti, iat, htm and htu",
-        { cause },
-      );
+      throw new InvalidDpopProof(NOT_A_PROOF, { cause });
     }
-
     const { jti, iat, htm, htu, ath } = payload;
+    if (REQUIRED_CLAIMS.some((claim) => payload[claim] === undefined) || typeof iat !== "number") {
+      throw new InvalidDpopProof(NOT_A_PROOF);
+    }
     if (typeof jti !== "string" || jti.length === 0 || jti.length > 256) {
       throw new InvalidDpopProof("The DPoP proof jti must be a string of 1 to 256 characters");
     }
@@ -199,15 +202,32 @@ export function createRequestAuthenticator(
     if (!sameTargetUri(htu, expected.htu)) {
       throw new InvalidDpopProof("The DPoP proof htu does not match the request URL");
     }
-    const now = Date.now() / 1000;
-    if (typeof iat !== "number" || Math.abs(now - iat) > config.proofWindowSeconds) {
+    if (Math.abs(Date.now() / 1000 - iat) > config.proofWindowSeconds) {
       throw new InvalidDpopProof("The DPoP proof iat is outside the accepted window");
     }
     if (ath !== accessTokenHash(expected.accessToken)) {
       throw new InvalidDpopProof("The DPoP proof ath does not match the access token");
     }
     if (nonces !== undefined && !nonces.isValid(payload.nonce)) throw new UseDpopNonce(nonces.current());
-    return { thumbprint: await calculateJwkThumbprint(jwk as JWK, "sha256"), jti, iat };
+    return { key: proofKeys.keyOf(jwk, header.alg), jti, iat };
+  }
+
+  /** The proof's signature with its jwk (imported once per key), and jose's rules for the rest of the JWT. */
+  async function verifyProofSignature(proof: string, key: ProofKey): Promise<void> {
+    try {
+      await key.verify(proof, {
+        typ: "dpop+jwt",
+        algorithms: config.algorithms,
+        requiredClaims: REQUIRED_CLAIMS,
+      });
+    } catch (cause) {
+      throw new InvalidDpopProof(
+        cause instanceof errors.JWSSignatureVerificationFailed
+          ? "The DPoP proof signature does not verify with its jwk"
+          : NOT_A_PROOF,
+        { cause },
+      );
+    }
   }
 
   return { authenticate, dpop: { mode: config.mode, algorithms: config.algorithms } };

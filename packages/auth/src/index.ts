@@ -26,6 +26,7 @@ export {
   type RequestAuthenticator,
 } from "./dpop";
 export { createDpopNonces, type DpopNonces } from "./dpop-nonce";
+export { createProofKeyCache, type ProofKey, type ProofKeyCache } from "./dpop-proof-key";
 export * from "./errors";
 export { type AuthErrorResponse, authErrorResponse } from "./http-response";
 export {
@@ -53,7 +54,12 @@ export {
   type ProfileSettings,
 } from "./profiles";
 export { createRedisReplayStore, type RedisReplayStoreOptions } from "./redis-replay-store";
-export { createMemoryReplayStore, type MemoryReplayStoreOptions, type ReplayStore } from "./replay-store";
+export {
+  createMemoryReplayStore,
+  type MemoryReplayStoreOptions,
+  ReplayShareExceeded,
+  type ReplayStore,
+} from "./replay-store";
 export {
   assertScopes,
   type GrantedScopes,

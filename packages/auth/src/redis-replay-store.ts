@@ -21,6 +21,12 @@ export interface RedisReplayStoreOptions {
  * While Redis is unreachable, `seen` rejects at once (no offline queue) and the client reconnects in
  * the background.
  *
+ * It does not bound one owner's share (the `owner` argument is ignored): every entry expires on its
+ * own after the proof window, and Redis's memory is bounded by its `maxmemory`, not by a count of
+ * ids, so one client does not fill it the way it could fill a count-bounded store. Size `maxmemory`
+ * for the proofs a window may hold (about 100 bytes each) and keep `maxmemory-policy noeviction`,
+ * so Redis refuses a write (a 503 here) rather than forgetting a live id.
+ *
  * @example
  * const store = await createRedisReplayStore({ url: "redis://127.0.0.1:6379" });
  * await store.seen("jti-1", Date.now() + 60_000); // => false, on any replica

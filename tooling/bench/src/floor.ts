@@ -6,25 +6,15 @@
  */
 import cors from "@fastify/cors";
 import Fastify from "fastify";
+import api from "./api-headers.json" with { type: "json" };
 
 const app = Fastify({ logger: { level: "warn" } });
-// The same headers as apps/api's security-headers.ts and CORS options as its app.ts.
-const securityHeaders = {
-  "cache-control": "no-store",
-  "content-security-policy": "frame-ancestors 'none'",
-  "x-content-type-options": "nosniff",
-  "x-frame-options": "DENY",
-};
+// The same security headers and CORS policy as apps/api.
 app.addHook("onRequest", (_request, reply, done) => {
-  reply.headers(securityHeaders);
+  reply.headers(api.securityHeaders);
   done();
 });
-await app.register(cors, {
-  origin: "*",
-  methods: ["GET", "POST", "OPTIONS"],
-  allowedHeaders: ["Content-Type", "Authorization"],
-  exposedHeaders: ["WWW-Authenticate", "Retry-After"],
-});
+await app.register(cors, api.cors);
 const message = { type: "object", properties: { message: { type: "string" } }, required: ["message"] };
 // The same message as apps/api's messages.ts: the body's size is part of the cost.
 app.get("/api/public", { schema: { response: { 200: message } } }, async () => ({

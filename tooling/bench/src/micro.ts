@@ -1,73 +1,77 @@
+/** The in-process rows' operations (rows.ts names them), and the loop that runs them in rounds. */
 import { appRouter, createCallerFactory, createContextInner } from "@quickstart/api";
 import { createAccessTokenVerifier } from "@quickstart/auth";
-import { startTestIssuer } from "@quickstart/auth/testing";
+import { createDpopKey, startTestIssuer } from "@quickstart/auth/testing";
+import { decodeProtectedHeader, importJWK, type JWK, jwtVerify } from "jose";
+import type { InProcessContext, InProcessRow } from "./bench";
 
-export interface MicroResult {
-  /** µs per verification: a fresh token (a signature check each) and one repeated token (cache hits). */
-  freshTokenMicros: number;
-  repeatedTokenMicros: number;
-  /** µs of CPU per call through the router's server-side caller, medians of interleaved rounds. */
-  callerPublicMicros: number;
-  callerPrivateMicros: number;
-  /** Median of the per-round differences private − public. */
-  callerPrivateExtraMicros: number;
+/** A new verifier with its key set fetched and `token` cached, as a running API's is. */
+async function warmVerifier({ issuer }: InProcessContext, token: string) {
+  const verifier = createAccessTokenVerifier(issuer.verifierConfig);
+  await verifier.verify(token);
+  return verifier;
 }
 
-const ROUNDS = 7;
-const CALLS_PER_ROUND = 20_000;
-const PUBLIC_FIRST = ["public", "private"] as const;
-const PRIVATE_FIRST = ["private", "public"] as const;
-
-/** CPU time (user + system, every thread) per call of `operation`, in µs. */
-async function cpuMicrosPerCall(calls: number, operation: () => Promise<unknown>): Promise<number> {
-  const before = process.cpuUsage();
-  for (let i = 0; i < calls; i += 1) await operation();
-  const used = process.cpuUsage(before);
-  return (used.user + used.system) / calls;
+/** Verifies tokens that the verifier has not seen: a signature check each. */
+export async function verifyFreshTokens(context: InProcessContext) {
+  const [first = "", ...others] = context.tokens;
+  const verifier = await warmVerifier(context, first);
+  return { calls: others.length, call: (i: number) => verifier.verify(others[i] ?? "") };
 }
 
-const median = (values: number[]) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+/** Verifies one token again and again: a cache hit each. */
+export async function verifyRepeatedToken(context: InProcessContext) {
+  const [token = ""] = context.tokens;
+  const verifier = await warmVerifier(context, token);
+  return { calls: 100_000, call: () => verifier.verify(token) };
+}
 
-/** packages/auth's verifier alone, then `public` against `private` through `createCaller`, in-process. */
-export async function runMicrobenchmarks(): Promise<MicroResult> {
+/** Calls `procedure` with a new caller and context each time, as the HTTP adapter makes one per request. */
+export async function callThroughCaller(context: InProcessContext, procedure: "public" | "private") {
+  const [token = ""] = context.tokens;
+  const verifier = await warmVerifier(context, token);
+  const createCaller = createCallerFactory(appRouter);
+  const trpcContext = () => createContextInner({ authenticate: () => verifier.verify(token) });
+  return { calls: 20_000, call: () => createCaller(trpcContext())[procedure]() };
+}
+
+/**
+ * Verifies ES256 DPoP proofs with their key already imported, as packages/auth does last for each
+ * proof (jose's `jwtVerify`, the same options): the floor of what DPoP costs per request.
+ */
+export async function verifyProofSignatures() {
+  const key = await createDpopKey("ES256");
+  const htu = "http://127.0.0.1/api/private";
+  const proofs = await Promise.all(Array.from({ length: 1000 }, () => key.proof({ htm: "GET", htu })));
+  const imported = await importJWK(decodeProtectedHeader(proofs[0] ?? "").jwk as JWK, "ES256");
+  const options = { typ: "dpop+jwt", algorithms: ["ES256"], requiredClaims: ["jti", "iat", "htm", "htu"] };
+  const verify = (i: number) => jwtVerify(proofs[i] ?? "", imported, options);
+  return { calls: proofs.length, call: verify };
+}
+
+/**
+ * Runs every in-process row in `rounds` interleaved rounds (the order reversed every other round,
+ * so that no row always runs on another's garbage) after one unmeasured round. CPU µs (user +
+ * system, every thread) per call of each row, one value per round.
+ */
+export async function runInProcessRows(rows: InProcessRow[], rounds: number): Promise<Map<string, number[]>> {
+  const results = new Map(rows.map((row) => [row.name, [] as number[]]));
   const issuer = await startTestIssuer();
   try {
     const tokens = await Promise.all(
-      Array.from({ length: 1000 }, (_, i) => issuer.sign({ sub: `user-${i}` })),
+      Array.from({ length: 1001 }, (_, i) => issuer.sign({ sub: `user-${i}` })),
     );
-    const fresh = createAccessTokenVerifier(issuer.verifierConfig);
-    await fresh.verify(await issuer.sign()); // fetches the key set outside the timing
-    let next = 0;
-    const freshTokenMicros = await cpuMicrosPerCall(tokens.length, () => fresh.verify(tokens[next++] ?? ""));
-
-    const verifier = createAccessTokenVerifier(issuer.verifierConfig);
-    const token = tokens[0] ?? "";
-    const repeatedTokenMicros = await cpuMicrosPerCall(200_000, () => verifier.verify(token));
-
-    // A new caller and context per call, as the HTTP adapter makes one per request.
-    const createCaller = createCallerFactory(appRouter);
-    const call = (procedure: "public" | "private") =>
-      createCaller(createContextInner({ authenticate: () => verifier.verify(token) }))[procedure]();
-    const rounds = { public: [] as number[], private: [] as number[], extra: [] as number[] };
-    for (let round = 0; round <= ROUNDS; round += 1) {
-      // Alternating which goes first, so neither always runs on the other's garbage.
-      const micros = { public: 0, private: 0 };
-      for (const procedure of round % 2 === 0 ? PUBLIC_FIRST : PRIVATE_FIRST) {
-        micros[procedure] = await cpuMicrosPerCall(CALLS_PER_ROUND, () => call(procedure));
+    for (let round = 0; round <= rounds; round += 1) {
+      for (const row of round % 2 === 0 ? rows : rows.toReversed()) {
+        const { calls, call } = await row.prepare({ issuer, tokens });
+        const before = process.cpuUsage();
+        for (let i = 0; i < calls; i += 1) await call(i);
+        const used = process.cpuUsage(before);
+        if (round > 0) results.get(row.name)?.push((used.user + used.system) / calls);
       }
-      if (round === 0) continue; // warm-up
-      rounds.public.push(micros.public);
-      rounds.private.push(micros.private);
-      rounds.extra.push(micros.private - micros.public);
     }
-    return {
-      freshTokenMicros,
-      repeatedTokenMicros,
-      callerPublicMicros: median(rounds.public),
-      callerPrivateMicros: median(rounds.private),
-      callerPrivateExtraMicros: median(rounds.extra),
-    };
   } finally {
     await issuer.close();
   }
+  return results;
 }

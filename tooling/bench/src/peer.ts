@@ -1,33 +1,24 @@
 /**
  * The peer: the quickstart's three REST endpoints on Express with express-oauth2-jwt-bearer, the usual
- * Node choice, as its README sets it up, with the API's security headers and CORS.
+ * Node choice, as its README sets it up, with the API's security headers and CORS, and DPoP.
  * Usage: `node peer.ts <issuer URL> <audience>`, listening on PORT and HOST (Node strips the types).
  */
 import cors from "cors";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { auth, requiredScopes, type UnauthorizedError } from "express-oauth2-jwt-bearer";
+import api from "./api-headers.json" with { type: "json" };
 
 const [issuerBaseURL, audience] = process.argv.slice(2);
-const checkJwt = auth({ issuerBaseURL, audience });
+// DPoP on (the library's default since 1.10, said here so the bench's DPoP row cannot lose it):
+// Bearer and DPoP-bound tokens are both accepted, the latter with a proof.
+const checkJwt = auth({ issuerBaseURL, audience, dpop: { enabled: true, required: false } });
 const app = express();
 // The same security headers and CORS policy as apps/api, so both answer with the same headers.
-const securityHeaders = {
-  "cache-control": "no-store",
-  "content-security-policy": "frame-ancestors 'none'",
-  "x-content-type-options": "nosniff",
-  "x-frame-options": "DENY",
-};
 app.use((_request, response, next) => {
-  response.set(securityHeaders);
+  response.set(api.securityHeaders);
   next();
 });
-app.use(
-  cors({
-    methods: ["GET", "POST", "OPTIONS"],
-    allowedHeaders: ["Content-Type", "Authorization"],
-    exposedHeaders: ["WWW-Authenticate", "Retry-After"],
-  }),
-);
+app.use(cors(api.cors));
 app.get("/api/public", (_request, response) => {
   response.json({ message: "公开端点! 无需认证即可见." });
 });

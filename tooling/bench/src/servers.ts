@@ -1,12 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { createInterface } from "node:readline";
 
 /** A server process the bench started, with its CPU time and memory read from /proc. */
 export interface Server {
   url: string;
-  /** The Node process that serves (for `pnpm start:api`, pnpm's child, not pnpm). */
-  pid: number;
   /** Every stdout line that parsed as JSON (the API's pino log). */
   logs: Record<string, unknown>[];
   /** User + system CPU time so far, in seconds (all threads). */
@@ -20,8 +19,8 @@ export interface Server {
 const TICKS_PER_SECOND = 100;
 
 /**
- * Runs `command` in a process group of its own on a free port (given as PORT), waits until
- * `readyPath` answers, and finds the Node process at the bottom of the tree (pnpm → sh → node).
+ * Runs `command` in a process group of its own on `port` (a free one by default, given as PORT),
+ * waits until `readyPath` answers, and finds the Node process at the bottom of the tree (pnpm → sh → node).
  */
 export async function startServer(
   command: string,
@@ -29,29 +28,27 @@ export async function startServer(
   options: { cwd: string; env: Record<string, string | undefined>; readyPath: string; port?: number },
 ): Promise<Server> {
   const port = options.port ?? (await freePort());
+  const env = { ...options.env, PORT: String(port), HOST: "127.0.0.1" };
   const child = spawn(command, args, {
     cwd: options.cwd,
-    env: { ...options.env, PORT: String(port), HOST: "127.0.0.1" },
+    env,
     stdio: ["ignore", "pipe", "inherit"],
     detached: true,
   });
+  const name = [command, ...args].join(" ");
   const logs: Record<string, unknown>[] = [];
-  let buffered = "";
-  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-    const lines = (buffered + chunk).split("\n");
-    buffered = lines.pop() ?? "";
-    for (const line of lines) {
-      const entry = line.startsWith("{") ? (JSON.parse(line) as Record<string, unknown>) : undefined;
-      if (entry) logs.push(entry);
-      // pino's warn and above, and what is neither JSON nor pnpm's "> script" banner, is for the person running the bench.
-      if ((!entry && line.trim() && !line.startsWith("> ")) || Number(entry?.level) >= 40)
-        console.error(`${command} ${args.join(" ")}: ${line}`);
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
+    const entry = line.startsWith("{") ? (JSON.parse(line) as Record<string, unknown>) : undefined;
+    if (entry) logs.push(entry);
+    // pino's warn and above, and what is neither JSON nor pnpm's "> script" banner, is for the person running the bench.
+    if ((!entry && line.trim() && !line.startsWith("> ")) || Number(entry?.level) >= 40) {
+      console.error(`${name}: ${line}`);
     }
   });
   const url = `http://127.0.0.1:${port}`;
   let stopping = false;
   child.once("exit", (code, signal) => {
-    if (!stopping) console.error(`${command} ${args.join(" ")} exited with ${signal ?? `code ${code}`}`);
+    if (!stopping) console.error(`${name} exited with ${signal ?? `code ${code}`}`);
   });
   try {
     await waitForOk(url + options.readyPath, child);
@@ -62,7 +59,6 @@ export async function startServer(
   const pid = leafDescendant(child.pid as number);
   return {
     url,
-    pid,
     logs,
     cpuSeconds() {
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -92,11 +88,7 @@ export async function freePort(): Promise<number> {
 async function waitForOk(url: string, child: ChildProcess): Promise<void> {
   for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
     if (child.exitCode !== null) throw new Error(`${url}: the server exited with code ${child.exitCode}`);
-    const status = await fetch(url).then(
-      (response) => response.status,
-      () => 0,
-    );
-    if (status === 200) return;
+    if ((await fetch(url).catch(() => undefined))?.status === 200) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(`${url} did not answer 200 within 30 s`);
