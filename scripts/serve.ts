@@ -98,6 +98,7 @@ if (issuerSettings) {
     // Your API_ORIGIN, else the API's: its /docs page may get the machine client's tokens.
     apiOrigins: env.API_ORIGIN ? issuerSettings.API_ORIGIN : [originOf(apiUrl)],
     dataDir: issuerSettings.ISSUER_DATA_DIR,
+    accessTokenFormat: issuerSettings.ISSUER_ACCESS_TOKEN_FORMAT,
     logger: issuerLog,
   }).catch((error: unknown) => fail((error as Error).message));
 }
@@ -111,6 +112,13 @@ if (!audience)
 const childEnv: NodeJS.ProcessEnv = {
   ...env,
   ...(issuer ? { AUTH_ISSUER: issuer.url, WEB_CLIENT_ID: env.WEB_CLIENT_ID ?? WEB_CLIENT_ID } : {}),
+  // Opaque mode: the API introspects the issuer's tokens as the client the issuer made for it.
+  ...(issuer?.introspectionClient
+    ? {
+        AUTH_INTROSPECTION_CLIENT_ID: issuer.introspectionClient.clientId,
+        AUTH_INTROSPECTION_CLIENT_SECRET: issuer.introspectionClient.clientSecret,
+      }
+    : {}),
   API_AUDIENCE: audience,
   PORT: String(apiPort),
   WEB_PORT: String(webPort),
@@ -218,6 +226,11 @@ if (issuer) {
   console.log(
     `  Machine client: client_id=${issuer.machineClient.clientId}  client_secret=${issuer.machineClient.clientSecret}`,
   );
+  if (issuer.introspectionClient) {
+    console.log(
+      "  Access tokens are opaque: the API checks each one at the issuer (RFC 7662 introspection).",
+    );
+  }
 }
 console.log(
   `\n  curl -H "Authorization: Bearer $(${tokenEnv}pnpm --silent get-token)" ${apiUrl}/api/private`,

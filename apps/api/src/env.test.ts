@@ -165,4 +165,70 @@ describe("parseEnv", () => {
       scopeClaims: ["scope", "permissions"],
     });
   });
+
+  describe("opaque tokens (AUTH_INTROSPECTION_*)", () => {
+    const client = {
+      AUTH_INTROSPECTION_CLIENT_ID: "quickstart-api",
+      AUTH_INTROSPECTION_CLIENT_SECRET: "s3cret",
+    };
+    const configOf = (source: Record<string, string>) => {
+      const parsed = parseEnv(source);
+      if (!("env" in parsed)) throw new Error(parsed.problems.join("; "));
+      return verifierConfigFromEnv(parsed.env);
+    };
+
+    it("leaves introspection off without the client variables", () => {
+      expect(configOf(valid).introspection).toBeUndefined();
+    });
+
+    it("turns the variables into the verifier's introspection options, logged without the secret", () => {
+      const config = configOf({
+        ...valid,
+        ...client,
+        AUTH_INTROSPECTION_URL: "https://example.authok.cn/oauth2/v1/introspect",
+        AUTH_INTROSPECTION_CACHE_S: "30",
+        AUTH_INTROSPECTION_MAX_CONCURRENT: "4",
+        AUTH_INTROSPECTION_MAX_PER_SECOND: "50",
+      });
+      expect(JSON.stringify(describeAuthSettings(config))).not.toContain("s3cret");
+      expect(describeAuthSettings(config).introspection).toMatchObject({
+        clientId: "quickstart-api",
+        maxPerSecond: 50,
+      });
+      expect(config.introspection).toEqual({
+        clientId: "quickstart-api",
+        clientSecret: "s3cret",
+        endpoint: "https://example.authok.cn/oauth2/v1/introspect",
+        cacheSeconds: 30,
+        maxConcurrent: 4,
+        maxPerSecond: 50,
+      });
+    });
+
+    it.each([
+      [
+        { AUTH_INTROSPECTION_CLIENT_ID: "quickstart-api" },
+        "AUTH_INTROSPECTION_CLIENT_SECRET is required with AUTH_INTROSPECTION_CLIENT_ID: the API's client secret at the issuer",
+      ],
+      [
+        { AUTH_INTROSPECTION_CLIENT_SECRET: "s3cret" },
+        "AUTH_INTROSPECTION_CLIENT_ID is required with AUTH_INTROSPECTION_CLIENT_SECRET: the API's client id at the issuer",
+      ],
+      [
+        { AUTH_INTROSPECTION_URL: "https://example.authok.cn/introspect" },
+        "AUTH_INTROSPECTION_URL has no effect without AUTH_INTROSPECTION_CLIENT_ID and AUTH_INTROSPECTION_CLIENT_SECRET",
+      ],
+      [
+        { ...client, AUTH_INTROSPECTION_URL: "http://issuer.example.com/introspect" },
+        /^AUTH_INTROSPECTION_URL must use https:/,
+      ],
+      [{ ...client, AUTH_INTROSPECTION_CACHE_S: "0" }, /^AUTH_INTROSPECTION_CACHE_S /],
+      [{ ...client, AUTH_INTROSPECTION_MAX_CONCURRENT: "lots" }, /^AUTH_INTROSPECTION_MAX_CONCURRENT /],
+      [{ ...client, AUTH_INTROSPECTION_MAX_PER_SECOND: "0" }, /^AUTH_INTROSPECTION_MAX_PER_SECOND /],
+    ])("names the variable in %j", (override, message) => {
+      const found = problems({ ...valid, ...override });
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatch(message);
+    });
+  });
 });

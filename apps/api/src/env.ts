@@ -7,6 +7,7 @@ import {
   CaFileInvalid,
   DEFAULT_DPOP_ALGORITHMS,
   DPOP_MODES,
+  introspectionConfigSchema,
   isIssuerTemplate,
   issuerUrlSchema,
   readCaFile,
@@ -33,6 +34,7 @@ const optionalNumber = (bounds: z.ZodNumber) =>
 const verifierNumber = (option: z.ZodDefault<z.ZodNumber>) => optionalNumber(option.unwrap());
 
 const verifierOptions = verifierConfigSchema.shape;
+const introspectionOptions = introspectionConfigSchema.shape;
 
 /** A comma-separated list of asymmetric signing algorithms; unset means `defaults`. */
 const algorithmList = (defaults: string) =>
@@ -127,6 +129,14 @@ const envSchema = z
         }
       }),
 
+    // --- Opaque tokens (RFC 7662 introspection); unset, a token that is not a JWT is refused ---
+    AUTH_INTROSPECTION_CLIENT_ID: z.string().optional(),
+    AUTH_INTROSPECTION_CLIENT_SECRET: z.string().optional(),
+    AUTH_INTROSPECTION_URL: introspectionOptions.endpoint,
+    AUTH_INTROSPECTION_CACHE_S: verifierNumber(introspectionOptions.cacheSeconds),
+    AUTH_INTROSPECTION_MAX_CONCURRENT: verifierNumber(introspectionOptions.maxConcurrent),
+    AUTH_INTROSPECTION_MAX_PER_SECOND: verifierNumber(introspectionOptions.maxPerSecond),
+
     // --- DPoP (RFC 9449): sender-constrained tokens and the replay store ---
     AUTH_DPOP: z.enum(DPOP_MODES, { error: "must be allowed, required or disabled" }).default("allowed"),
     AUTH_DPOP_ALGORITHMS: algorithmList(DEFAULT_DPOP_ALGORITHMS.join(",")),
@@ -193,6 +203,7 @@ const envSchema = z
   })
   // Also when other variables are wrong, so one run names every missing one.
   .superRefine(requireIssuerVariable, { when: () => true })
+  .superRefine(requireIntrospectionClient, { when: () => true })
   .superRefine(requireTenantsWithTemplate);
 
 export type ApiEnv = z.output<typeof envSchema>;
@@ -208,6 +219,36 @@ function requireIssuerVariable(
       path: ["AUTHOK_DOMAIN"],
       message: "or AUTH_ISSUER is required: the issuer whose access tokens this API accepts",
     });
+  }
+}
+
+/** The introspection settings are used only with both client variables: name the one missing. */
+function requireIntrospectionClient(env: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const id = env.AUTH_INTROSPECTION_CLIENT_ID;
+  const secret = env.AUTH_INTROSPECTION_CLIENT_SECRET;
+  if (id && !secret) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["AUTH_INTROSPECTION_CLIENT_SECRET"],
+      message: "is required with AUTH_INTROSPECTION_CLIENT_ID: the API's client secret at the issuer",
+    });
+  } else if (secret && !id) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["AUTH_INTROSPECTION_CLIENT_ID"],
+      message: "is required with AUTH_INTROSPECTION_CLIENT_SECRET: the API's client id at the issuer",
+    });
+  } else if (!id) {
+    const orphans = Object.keys(env).filter(
+      (name) => name.startsWith("AUTH_INTROSPECTION_") && env[name] !== undefined,
+    );
+    for (const name of orphans) {
+      ctx.addIssue({
+        code: "custom",
+        path: [name],
+        message: "has no effect without AUTH_INTROSPECTION_CLIENT_ID and AUTH_INTROSPECTION_CLIENT_SECRET",
+      });
+    }
   }
 }
 
@@ -263,6 +304,17 @@ export function verifierConfigFromEnv(env: ApiEnv): VerifierConfig {
     tokenCacheSize: env.AUTH_TOKEN_CACHE_SIZE,
     jwksMaxAgeMs: env.AUTH_JWKS_MAX_AGE_S === undefined ? undefined : env.AUTH_JWKS_MAX_AGE_S * 1000,
     caFile: env.AUTH_CA_FILE,
+    introspection:
+      env.AUTH_INTROSPECTION_CLIENT_ID && env.AUTH_INTROSPECTION_CLIENT_SECRET
+        ? {
+            clientId: env.AUTH_INTROSPECTION_CLIENT_ID,
+            clientSecret: env.AUTH_INTROSPECTION_CLIENT_SECRET,
+            endpoint: env.AUTH_INTROSPECTION_URL,
+            cacheSeconds: env.AUTH_INTROSPECTION_CACHE_S,
+            maxConcurrent: env.AUTH_INTROSPECTION_MAX_CONCURRENT,
+            maxPerSecond: env.AUTH_INTROSPECTION_MAX_PER_SECOND,
+          }
+        : undefined,
   };
 }
 
@@ -284,6 +336,14 @@ export function describeAuthSettings(config: VerifierConfig) {
     tenants: list(config.tenants),
     fetchOrigins: config.fetchOrigins,
     jwksUri: config.jwksUri,
+    // Never the client secret.
+    introspection: config.introspection && {
+      clientId: config.introspection.clientId,
+      endpoint: config.introspection.endpoint ?? "discovery",
+      cacheS: config.introspection.cacheSeconds,
+      maxConcurrent: config.introspection.maxConcurrent,
+      maxPerSecond: config.introspection.maxPerSecond,
+    },
   };
 }
 

@@ -75,8 +75,8 @@ function routeSchema(path: string, meta: Meta): FastifySchema {
                 }
               : {}),
             503: errorBody(
-              "The issuer's signing keys could not be fetched, or the DPoP replay store did not answer",
-              ["jwks_unavailable", "dpop_replay_store_unavailable"],
+              "The issuer's signing keys could not be fetched, an opaque token could not be introspected, or the DPoP replay store did not answer",
+              ["jwks_unavailable", "introspection_unavailable", "dpop_replay_store_unavailable"],
               "Retry-After",
             ),
           }

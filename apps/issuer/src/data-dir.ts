@@ -5,6 +5,8 @@ import type { JWK } from "oidc-provider";
 
 /** The demo machine-to-machine client's id; its secret is generated on first start. */
 const MACHINE_CLIENT_ID = "quickstart-m2m";
+/** The client the API introspects opaque tokens as (RFC 7662 §2.1); made only in opaque mode. */
+const INTROSPECTION_CLIENT_ID = "quickstart-api";
 
 /** Credentials of a confidential client. */
 export interface ClientCredentials {
@@ -25,6 +27,7 @@ const FILES = {
   signingKeys: "signing-keys.json",
   cookieKeys: "cookie-keys.json",
   machineClient: "machine-client.json",
+  introspectionClient: "introspection-client.json",
 } as const;
 
 /**
@@ -43,6 +46,18 @@ export async function loadOrCreateSecrets(dataDir: string): Promise<IssuerSecret
     })),
   ]);
   return { signingKeys, cookieKeys, machineClient };
+}
+
+/**
+ * The credentials the API introspects tokens with, from `dataDir`, generated (mode 0600) on first
+ * use. Kept apart from {@link loadOrCreateSecrets} so that a JWT-mode issuer makes no such client.
+ */
+export async function loadOrCreateIntrospectionClient(dataDir: string): Promise<ClientCredentials> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  return loadOrCreate(join(dataDir, FILES.introspectionClient), () => ({
+    clientId: INTROSPECTION_CLIENT_ID,
+    clientSecret: randomBytes(32).toString("base64url"),
+  }));
 }
 
 /**

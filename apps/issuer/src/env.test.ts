@@ -51,6 +51,18 @@ describe("parseIssuerEnv", () => {
   });
 });
 
+describe("ISSUER_ACCESS_TOKEN_FORMAT", () => {
+  it("is jwt when unset, opaque when asked, and nothing else", () => {
+    expect(parseIssuerEnv({}).ISSUER_ACCESS_TOKEN_FORMAT ?? "jwt").toBe("jwt");
+    expect(parseIssuerEnv({ ISSUER_ACCESS_TOKEN_FORMAT: "opaque" }).ISSUER_ACCESS_TOKEN_FORMAT).toBe(
+      "opaque",
+    );
+    expect(() => parseIssuerEnv({ ISSUER_ACCESS_TOKEN_FORMAT: "paseto" })).toThrow(
+      'Invalid configuration: ISSUER_ACCESS_TOKEN_FORMAT must be "jwt" or "opaque"',
+    );
+  });
+});
+
 describe("devIssuerRefusal", () => {
   it("refuses production unless explicitly allowed", () => {
     expect(devIssuerRefusal(parseIssuerEnv({}))).toBeUndefined();

@@ -4,6 +4,10 @@ import { z } from "zod";
 /** `<repo root>/.data/issuer`: git-ignored, so generated keys and secrets never get committed. */
 export const DEFAULT_DATA_DIR = fileURLToPath(new URL("../../../.data/issuer", import.meta.url));
 
+/** What the issuer's access tokens are: signed JWTs (the default) or opaque strings for introspection. */
+export const ACCESS_TOKEN_FORMATS = ["jwt", "opaque"] as const;
+export type AccessTokenFormat = (typeof ACCESS_TOKEN_FORMATS)[number];
+
 const originSchema = z.string().refine((value) => URL.parse(value)?.origin === value, {
   message: "must be a comma-separated list of origins such as http://localhost:3000",
 });
@@ -46,6 +50,10 @@ const issuerEnvSchema = z.object({
   WEB_ORIGIN: originList("http://localhost:3000"),
   API_ORIGIN: originList("http://localhost:3010"),
   ISSUER_DATA_DIR: z.string().min(1).default(DEFAULT_DATA_DIR),
+  /** `jwt` (unset) or `opaque`: opaque access tokens, checked by the API through introspection. */
+  ISSUER_ACCESS_TOKEN_FORMAT: z
+    .enum(ACCESS_TOKEN_FORMATS, { message: 'must be "jwt" or "opaque"' })
+    .optional(),
   ALLOW_DEV_ISSUER_IN_PRODUCTION: z
     .enum(["true", "false"], { message: 'must be "true" or "false"' })
     .default("false")

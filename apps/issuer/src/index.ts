@@ -1,5 +1,7 @@
 export { type ClientCredentials, readMachineClient } from "./data-dir";
 export {
+  ACCESS_TOKEN_FORMATS,
+  type AccessTokenFormat,
   DEFAULT_DATA_DIR,
   devIssuerRefusal,
   type IssuerEnv,

@@ -1,7 +1,8 @@
 import Provider, { type Configuration, errors, type KoaContextWithOIDC } from "oidc-provider";
-import type { IssuerSecrets } from "./data-dir";
+import type { ClientCredentials, IssuerSecrets } from "./data-dir";
 import { findDemoUser } from "./demo-users";
 import { loopbackClientsOnly, OPEN_REGISTRATION } from "./dynamic-registration";
+import type { AccessTokenFormat } from "./env";
 import { pageSecurityHeaders, renderLogoutPage, renderMessagePage } from "./login-page";
 
 /** The SPA's public client (authorization code + PKCE, no secret). */
@@ -28,6 +29,7 @@ export const ROUTES = {
   userinfo: "/userinfo",
   end_session: "/oidc/logout",
   revocation: "/oauth/revoke",
+  introspection: "/oauth/introspect",
   registration: "/oidc/register",
 } as const;
 
@@ -51,11 +53,19 @@ export interface ProviderOptions {
    */
   apiOrigins: readonly string[];
   secrets: IssuerSecrets;
+  /**
+   * `jwt` (default): RS256 JWT access tokens. `opaque`: opaque access tokens, and the RFC 7662
+   * introspection endpoint for `introspectionClient`, the API's client, to check them.
+   */
+  accessTokenFormat?: AccessTokenFormat;
+  /** The only client allowed to introspect; required with `accessTokenFormat: "opaque"`. */
+  introspectionClient?: ClientCredentials | undefined;
 }
 
 /**
- * Configures oidc-provider as a small Auth0-like development issuer: RS256 JWT access tokens for one
- * API, a demo machine client (client credentials) and the SPA's public client (code + PKCE).
+ * Configures oidc-provider as a small Auth0-like development issuer: RS256 JWT (or opaque) access
+ * tokens for one API, a demo machine client (client credentials) and the SPA's public client
+ * (code + PKCE).
  */
 export function createProvider({
   issuer,
@@ -63,7 +73,11 @@ export function createProvider({
   webOrigins,
   apiOrigins,
   secrets,
+  accessTokenFormat = "jwt",
+  introspectionClient,
 }: ProviderOptions): Provider {
+  const opaque = accessTokenFormat === "opaque";
+  if (opaque && !introspectionClient) throw new Error("opaque access tokens need an introspection client");
   const appUris = webOrigins.map((origin) => `${origin}/`);
   // The logout form ends up at the web app; the other pages have no form.
   const logoutPageHeaders = pageSecurityHeaders(webOrigins);
@@ -92,6 +106,20 @@ export function createProvider({
         response_types: [],
         redirect_uris: [],
       },
+      // The API, as a client that may only introspect (RFC 7662 §2.1: HTTP Basic by default).
+      ...(opaque && introspectionClient
+        ? [
+            {
+              client_id: introspectionClient.clientId,
+              client_secret: introspectionClient.clientSecret,
+              client_name: "Quickstart API (token introspection)",
+              token_endpoint_auth_method: "client_secret_basic" as const,
+              grant_types: [],
+              response_types: [],
+              redirect_uris: [],
+            },
+          ]
+        : []),
     ],
     jwks: secrets.signingKeys,
     enabledJWA: { dPoPSigningAlgValues: [...DPOP_ALGORITHMS] },
@@ -140,6 +168,11 @@ export function createProvider({
       // RFC 9449: a token request with a DPoP proof gets a token bound to the proof's key (cnf.jkt,
       // token_type DPoP), for every grant; one without a proof still gets a Bearer token.
       dPoP: { enabled: true },
+      // Only the API's client may ask about tokens; any other caller is told `active: false`.
+      introspection: {
+        enabled: opaque,
+        allowedPolicy: async (_ctx, client) => client.clientId === introspectionClient?.clientId,
+      },
       revocation: {
         enabled: true,
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
@@ -154,8 +187,9 @@ export function createProvider({
           return {
             scope: API_SCOPES.join(" "),
             audience: resourceIndicator,
-            accessTokenFormat: "jwt",
-            jwt: { sign: { alg: "RS256" } },
+            ...(opaque
+              ? { accessTokenFormat: "opaque" as const }
+              : { accessTokenFormat: "jwt" as const, jwt: { sign: { alg: "RS256" as const } } }),
           };
         },
       },

@@ -23,6 +23,7 @@ const issuer = await startIssuer({
   webOrigins: env.WEB_ORIGIN,
   apiOrigins: env.API_ORIGIN,
   dataDir: env.ISSUER_DATA_DIR,
+  accessTokenFormat: env.ISSUER_ACCESS_TOKEN_FORMAT,
 }).catch((error: unknown) => fail((error as Error).message));
 
 console.log(`Development issuer ready at ${issuer.url} (API audience ${env.API_AUDIENCE.join(", ")})`);
@@ -30,6 +31,13 @@ console.log(`Development issuer ready at ${issuer.url} (API audience ${env.API_A
 console.log(
   `Machine client: client_id=${issuer.machineClient.clientId} client_secret=${issuer.machineClient.clientSecret}`,
 );
+
+if (issuer.introspectionClient) {
+  const { clientId, clientSecret } = issuer.introspectionClient;
+  console.log(
+    `Opaque access tokens: the API introspects them at ${issuer.url}oauth/introspect with AUTH_INTROSPECTION_CLIENT_ID=${clientId} AUTH_INTROSPECTION_CLIENT_SECRET=${clientSecret}`,
+  );
+}
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {

@@ -3,8 +3,9 @@ import { EventEmitter } from "node:events";
 import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { authorizationAudience, tokenRequestAudience } from "./audience-param";
-import { type ClientCredentials, loadOrCreateSecrets } from "./data-dir";
+import { type ClientCredentials, loadOrCreateIntrospectionClient, loadOrCreateSecrets } from "./data-dir";
 import { loopbackRegistrationCors } from "./dynamic-registration";
+import type { AccessTokenFormat } from "./env";
 import { interactionRoutes } from "./interactions";
 import { LoginLimiter } from "./login-limiter";
 import { alwaysOpenid } from "./openid-sign-in";
@@ -36,6 +37,11 @@ export interface StartIssuerOptions {
   apiOrigins?: string[];
   /** Where keys and secrets are kept across restarts (created if missing, files mode 0600). */
   dataDir: string;
+  /**
+   * `jwt` (default) or `opaque`: opaque access tokens, with the introspection endpoint turned on for
+   * the API's client (its secret kept in `dataDir` like the machine client's).
+   */
+  accessTokenFormat?: AccessTokenFormat;
   /** Default `console`. */
   logger?: IssuerLogger;
 }
@@ -47,6 +53,8 @@ export interface RunningIssuer {
   port: number;
   /** The demo machine-to-machine client (`quickstart-m2m`), granted `read:messages`. */
   machineClient: ClientCredentials;
+  /** In opaque mode, what the API introspects tokens as (`quickstart-api`); otherwise undefined. */
+  introspectionClient: ClientCredentials | undefined;
   /** Stops listening and drops open connections. */
   close(): Promise<void>;
 }
@@ -66,9 +74,12 @@ export async function startIssuer({
   webOrigins = ["http://localhost:3000"],
   apiOrigins = [],
   dataDir,
+  accessTokenFormat = "jwt",
   logger = console,
 }: StartIssuerOptions): Promise<RunningIssuer> {
   const secrets = await loadOrCreateSecrets(dataDir);
+  const introspectionClient =
+    accessTokenFormat === "opaque" ? await loadOrCreateIntrospectionClient(dataDir) : undefined;
 
   // The issuer identifier contains the port, so listen first and build the provider after.
   let handle: RequestListener = (_req, res) => {
@@ -105,7 +116,15 @@ export async function startIssuer({
 
   const url = `http://localhost:${actualPort}/`;
   const audiences = typeof audience === "string" ? [audience] : audience;
-  const provider = createProvider({ issuer: url, audiences, webOrigins, apiOrigins, secrets });
+  const provider = createProvider({
+    issuer: url,
+    audiences,
+    webOrigins,
+    apiOrigins,
+    secrets,
+    accessTokenFormat,
+    introspectionClient,
+  });
   provider.use(tokenRequestAudience(ROUTES.token, { defaultScope: API_SCOPES.join(" ") }));
   provider.use(authorizationAudience(ROUTES.authorization));
   provider.use(alwaysOpenid(ROUTES.authorization));
@@ -123,7 +142,7 @@ export async function startIssuer({
     "Sign-in sessions live in memory: restarting the issuer signs everyone out of it. Tokens already issued stay valid until they expire.",
   );
 
-  return { url, port: actualPort, machineClient: secrets.machineClient, close };
+  return { url, port: actualPort, machineClient: secrets.machineClient, introspectionClient, close };
 }
 
 async function loopbackAddresses(): Promise<string[]> {

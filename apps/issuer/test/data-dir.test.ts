@@ -1,7 +1,7 @@
 import { chmod, readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadOrCreateSecrets, readMachineClient } from "../src/data-dir";
+import { loadOrCreateIntrospectionClient, loadOrCreateSecrets, readMachineClient } from "../src/data-dir";
 import { tempDataDir } from "./helpers";
 
 let cleanup: (() => Promise<void>) | undefined;
@@ -46,6 +46,18 @@ describe("the issuer's data directory", () => {
 
     await writeFile(join(dataDir, "signing-keys.json"), "not json");
     await expect(loadOrCreateSecrets(dataDir)).rejects.toThrow(/signing-keys\.json.*delete it/);
+  });
+
+  it("keeps the introspection client's secret like the machine client's, made only when asked for", async () => {
+    const { dataDir, remove } = await tempDataDir();
+    cleanup = remove;
+    await loadOrCreateSecrets(dataDir);
+    expect(await readdir(dataDir)).not.toContain("introspection-client.json");
+    const first = await loadOrCreateIntrospectionClient(dataDir);
+    expect(first.clientId).toBe("quickstart-api");
+    expect(first.clientSecret.length).toBeGreaterThanOrEqual(32);
+    expect((await stat(join(dataDir, "introspection-client.json"))).mode & 0o777).toBe(0o600);
+    expect(await loadOrCreateIntrospectionClient(dataDir)).toEqual(first);
   });
 
   it("has no machine client before the first start", async () => {

@@ -34,6 +34,31 @@ export const issuerUrlSchema = z
     return url.search === "" && url.hash === "";
   }, "must not have a query or fragment");
 
+/** Where the API sends a client secret: https (http only on loopback). */
+const secretSafeUrlSchema = z
+  .url({ error: "must be a URL such as https://example.authok.cn/oauth2/v1/introspect" })
+  .refine((value) => {
+    const url = new URL(value);
+    return url.protocol === "https:" || (url.protocol === "http:" && isLoopback(url.hostname));
+  }, "must use https: (http: is allowed only for localhost and 127.0.0.1)");
+
+/** Options of {@link createTokenIntrospector}: how tokens that are not JWTs are checked (RFC 7662). */
+export const introspectionConfigSchema = z.object({
+  /** The API's client at the issuer, sent with HTTP Basic (RFC 7662 §2.1). */
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+  /** The introspection endpoint; unset means the first issuer's discovery `introspection_endpoint`. */
+  endpoint: secretSafeUrlSchema.optional(),
+  /** How long an active answer without `exp` is trusted; one with `exp` is trusted until then. */
+  cacheSeconds: z.number().int().min(1).max(86_400).default(60),
+  /** Introspection calls in flight at once; past it requests get 503 and no call is made. */
+  maxConcurrent: z.number().int().min(1).max(1000).default(10),
+  /** Introspection calls started per second, on average; past it requests get 503 and no call is made. */
+  maxPerSecond: z.number().int().min(1).max(10_000).default(20),
+});
+
+export type IntrospectionConfig = z.input<typeof introspectionConfigSchema>;
+
 /** One value or a non-empty list of them, always a list once parsed. */
 const oneOrMany = <T extends z.ZodType>(item: T) =>
   z.union([item, z.array(item).min(1)]).transform((value) => (Array.isArray(value) ? value : [value]));
@@ -85,6 +110,8 @@ export const verifierConfigSchema = z
     tokenCacheSize: z.number().int().min(0).max(1_000_000).default(10_000),
     /** A PEM file with the CA that signed the issuer's TLS certificate, trusted besides Node's own CAs. */
     caFile: z.string().min(1).optional(),
+    /** RFC 7662 introspection for tokens that are not JWTs; unset refuses them, as a malformed token. */
+    introspection: introspectionConfigSchema.optional(),
   })
   .superRefine((config, ctx) => {
     const templates = config.issuer.filter(isIssuerTemplate);

@@ -10,6 +10,7 @@ export type AuthErrorCode =
   | "invalid_claims"
   | "Unauthorized"
   | "jwks_unavailable"
+  | "introspection_unavailable"
   | "invalid_dpop_proof"
   | "use_dpop_nonce"
   | "dpop_replay_store_unavailable";
@@ -126,6 +127,22 @@ export class KeySetUnavailable extends AuthError {
 }
 
 /**
+ * An opaque token could not be introspected (RFC 7662): the issuer's introspection endpoint did not
+ * answer usefully, or the API's caps on introspection calls were reached and no call was made. The
+ * client is not at fault: 503 with a retry hint, as for {@link KeySetUnavailable}.
+ */
+export class IntrospectionUnavailable extends AuthError {
+  readonly status = 503;
+  readonly code = "introspection_unavailable";
+  constructor(
+    readonly retryAfterSeconds: number,
+    options?: AuthErrorOptions,
+  ) {
+    super("The issuer could not be asked about the access token; try again shortly", options);
+  }
+}
+
+/**
  * The DPoP proof is missing, malformed or does not match the request or the token (RFC 9449 §7.1);
  * also a DPoP-bound token sent without one, as Bearer (§7.2).
  */
@@ -169,6 +186,7 @@ export type KnownAuthError =
   | TokenClaimsInvalid
   | InsufficientScope
   | KeySetUnavailable
+  | IntrospectionUnavailable
   | InvalidDpopProof
   | UseDpopNonce
   | DpopReplayStoreUnavailable;

@@ -3,6 +3,7 @@ import {
   type AuthErrorBody,
   type AuthErrorStatus,
   DpopReplayStoreUnavailable,
+  IntrospectionUnavailable,
   KeySetUnavailable,
   UseDpopNonce,
 } from "./errors";
@@ -29,7 +30,11 @@ export function authErrorResponse(error: AuthError, options: ChallengeOptions = 
   const headers: AuthErrorResponse["headers"] = {};
   const challenges = wwwAuthenticateFor(error, options);
   if (challenges.length > 0) headers["www-authenticate"] = challenges;
-  if (error instanceof KeySetUnavailable || error instanceof DpopReplayStoreUnavailable) {
+  if (
+    error instanceof KeySetUnavailable ||
+    error instanceof IntrospectionUnavailable ||
+    error instanceof DpopReplayStoreUnavailable
+  ) {
     headers["retry-after"] = String(error.retryAfterSeconds);
   }
   if (error instanceof UseDpopNonce) headers["dpop-nonce"] = error.nonce;

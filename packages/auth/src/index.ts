@@ -9,6 +9,8 @@ export { parseAuthorizationHeader } from "./authorization-header";
 export type { AccessTokenClaims } from "./claims";
 export {
   ALLOWED_ALGORITHMS,
+  type IntrospectionConfig,
+  introspectionConfigSchema,
   isIssuerTemplate,
   issuerUrlSchema,
   type SigningAlgorithm,

@@ -83,3 +83,31 @@ export function describeFetchFailure(error: unknown): FetchFailure {
   }
   return { code, reason: message.includes(code) ? message : `${code}: ${message}`, tls: false };
 }
+
+/** A `fetch` for calls to the issuer, see {@link createIssuerFetch}. */
+export type IssuerFetch = (url: string, init?: RequestInit) => Promise<Response>;
+
+/**
+ * `fetch` as every call to the issuer needs it: trusting `AUTH_CA_FILE` besides Node's CAs (read
+ * now, so a bad file is a configuration error and not a failed call later), timing out after
+ * `timeoutMs` unless `init` brings its own signal, and never following a redirect.
+ *
+ * @example
+ * const fetchIssuer = createIssuerFetch({ caFile: process.env.AUTH_CA_FILE, timeoutMs: 5000 });
+ * const response = await fetchIssuer(introspectionEndpoint, { method: "POST", body });
+ */
+export function createIssuerFetch(options: { caFile?: string | undefined; timeoutMs: number }): IssuerFetch {
+  const ca = options.caFile ? readCaFile(options.caFile) : undefined;
+  let dispatcher: Promise<Dispatcher> | undefined;
+  return async (url, init = {}) => {
+    if (ca !== undefined) dispatcher ??= dispatcherTrusting(ca);
+    // `dispatcher` is Node's (undici's) extension of RequestInit, unknown to the DOM's typings.
+    const request: RequestInit & { dispatcher?: Dispatcher | undefined } = {
+      ...init,
+      signal: init.signal ?? AbortSignal.timeout(options.timeoutMs),
+      redirect: "manual",
+      dispatcher: await dispatcher,
+    };
+    return fetch(url, request);
+  };
+}

@@ -116,7 +116,8 @@ export function withVerifiedTokenCache<T extends TimeBoundToken>(
   };
 }
 
-function deepFreeze<T>(value: T): T {
+/** Freezes a verified token shared by several requests (its scope Set excepted, which is read-only by type). */
+export function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null && !Object.isFrozen(value) && !(value instanceof Set)) {
     for (const child of Object.values(value)) deepFreeze(child);
     Object.freeze(value);

@@ -18,6 +18,7 @@ import {
   TokenExpired,
   TokenInvalid,
 } from "./errors";
+import { createTokenIntrospector } from "./introspection";
 import { combineKeysStatus, createIssuerRegistry } from "./issuer-registry";
 import type { AuthLogger, KeysStatus } from "./key-set";
 import { quote } from "./key-set";
@@ -156,15 +157,45 @@ export function createAccessTokenVerifier(
     }
   }
 
+  // A token already accepted is served from memory until its exp (see verified-token-cache.ts).
+  const verifyJwt = withVerifiedTokenCache(verify, {
+    maxEntries: resolved.tokenCacheSize,
+    // One issuer: its key set's own counter, read on every cache hit, as before there were several.
+    keySetGeneration: single ? () => single.version : () => registry.version,
+  });
+  // Opaque tokens: the same issuers, audiences and scope claims, checked on the issuer's answer.
+  const introspector =
+    resolved.introspection &&
+    createTokenIntrospector({
+      introspection: resolved.introspection,
+      issuers,
+      audiences,
+      scopes,
+      fetchOrigins: resolved.fetchOrigins,
+      clockTolerance: resolved.clockTolerance,
+      fetchTimeoutMs: resolved.fetchTimeoutMs,
+      cacheSize: resolved.tokenCacheSize,
+      caFile: resolved.caFile,
+      logger: options.logger,
+    });
+
   return {
     issuer: issuers[0] as string,
     issuers,
-    // A token already accepted is served from memory until its exp (see verified-token-cache.ts).
-    verify: withVerifiedTokenCache(verify, {
-      maxEntries: resolved.tokenCacheSize,
-      // One issuer: its key set's own counter, read on every cache hit, as before there were several.
-      keySetGeneration: single ? () => single.version : () => registry.version,
-    }),
+    // Without introspection configured, every token goes the JWT way, as it always has.
+    verify: introspector
+      ? async (token) => {
+          if (!isCompactJws(token)) return introspector.verify(token);
+          try {
+            return await verifyJwt(token);
+          } catch (error) {
+            // A JWT signed with a key the issuer does not publish (Okta's org authorization server
+            // signs its access tokens so) is opaque to the API: only the issuer can say what it is.
+            if (error instanceof SigningKeyNotFound) return introspector.verify(token);
+            throw error;
+          }
+        }
+      : verifyJwt,
     keysStatus: single
       ? () => single.status()
       : () => combineKeysStatus(Object.values(registry.statusByIssuer())),
@@ -176,6 +207,16 @@ export function createAccessTokenVerifier(
 /** One value as itself, several as a list: what jose compares with, and how a refusal names it. */
 function oneOrList(values: readonly string[]): string | string[] {
   return values.length === 1 ? (values[0] as string) : [...values];
+}
+
+/**
+ * Whether a token is shaped as a JWT (`<header>.<payload>.<signature>`, the header a JSON object:
+ * `eyJ` is `{"` in base64url). Anything else is an opaque token, for introspection.
+ */
+function isCompactJws(token: string): boolean {
+  const first = token.indexOf(".");
+  const second = token.indexOf(".", first + 1);
+  return token.startsWith("eyJ") && second > first + 1 && token.indexOf(".", second + 1) === -1;
 }
 
 /**

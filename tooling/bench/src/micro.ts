@@ -1,7 +1,7 @@
 /** The in-process rows' operations (rows.ts names them), and the loop that runs them in rounds. */
 import { appRouter, createCallerFactory, createContextInner } from "@quickstart/api";
 import { createAccessTokenVerifier } from "@quickstart/auth";
-import { createDpopKey, startTestIssuer } from "@quickstart/auth/testing";
+import { createDpopKey, startTestIntrospectionServer, startTestIssuer } from "@quickstart/auth/testing";
 import { decodeProtectedHeader, importJWK, type JWK, jwtVerify } from "jose";
 import type { InProcessContext, InProcessRow } from "./bench";
 
@@ -23,6 +23,33 @@ export async function verifyFreshTokens(context: InProcessContext) {
 export async function verifyRepeatedToken(context: InProcessContext) {
   const [token = ""] = context.tokens;
   const verifier = await warmVerifier(context, token);
+  return { calls: 100_000, call: () => verifier.verify(token) };
+}
+
+/**
+ * Verifies one opaque token again and again: an introspection cache hit each. The endpoint that
+ * answered the first call is closed before the calls are timed, so none of them can reach it.
+ */
+export async function verifyRepeatedOpaqueToken({ issuer }: InProcessContext) {
+  const endpoint = await startTestIntrospectionServer();
+  const token = "bench-opaque-token-not-a-jwt-0123456789abcdef";
+  const exp = Math.floor(Date.now() / 1000) + 3600;
+  endpoint.answer = () => ({
+    active: true,
+    iss: issuer.issuer,
+    aud: issuer.audience,
+    exp,
+    scope: "read:messages",
+  });
+  const verifier = createAccessTokenVerifier({
+    ...issuer.verifierConfig,
+    introspection: { clientId: "bench", clientSecret: "bench", endpoint: endpoint.endpoint },
+  });
+  try {
+    await verifier.verify(token);
+  } finally {
+    await endpoint.close();
+  }
   return { calls: 100_000, call: () => verifier.verify(token) };
 }
 

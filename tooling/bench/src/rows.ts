@@ -4,7 +4,13 @@
  * way); run.ts starts the servers the rows name, checks each row once, then loads them in rounds.
  */
 import type { Bench, HttpRow, InProcessRow, ServerSpec, TargetSpec } from "./bench";
-import { callThroughCaller, verifyFreshTokens, verifyProofSignatures, verifyRepeatedToken } from "./micro";
+import {
+  callThroughCaller,
+  verifyFreshTokens,
+  verifyProofSignatures,
+  verifyRepeatedOpaqueToken,
+  verifyRepeatedToken,
+} from "./micro";
 
 /** What each row runs on. `api` variants are `pnpm start:api` with more environment; see ServerSpec. */
 export const servers = {
@@ -70,6 +76,10 @@ const CALLER_PRIVATE = "tRPC `private` through the server-side caller";
 export const inProcessRows: InProcessRow[] = [
   { name: "packages/auth verifier, a fresh token each call (signature check)", prepare: verifyFreshTokens },
   { name: "packages/auth verifier, one repeated token (cache hit)", prepare: verifyRepeatedToken },
+  {
+    name: "packages/auth verifier, one repeated opaque token (introspection cache hit)",
+    prepare: verifyRepeatedOpaqueToken,
+  },
   { name: CALLER_PUBLIC, prepare: (c) => callThroughCaller(c, "public") },
   { name: CALLER_PRIVATE, prepare: (c) => callThroughCaller(c, "private") },
   { name: PROOF_CHECK, prepare: verifyProofSignatures },

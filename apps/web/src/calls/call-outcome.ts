@@ -76,6 +76,8 @@ export function explainOutcome(outcome: CallOutcome): string {
       return "The token is valid but does not carry the read:messages scope.";
     case "jwks_unavailable":
       return "The API could not fetch the issuer's signing keys to verify the token.";
+    case "introspection_unavailable":
+      return "The API could not ask the issuer about the token (introspection): try again shortly.";
     default:
       return `The API refused the request with HTTP ${outcome.status}.`;
   }
