@@ -21,6 +21,7 @@ import { waitForHttp } from "./lib/wait-for";
 const dev = process.argv.includes("--dev");
 const fromRoot = (path: string) => fileURLToPath(new URL(path, new URL("../", import.meta.url)));
 const DEFAULT_ISSUER_PORT = 3020;
+const DEFAULT_METRICS_PORT = 3030;
 
 function fail(message: string): never {
   console.error(message);
@@ -62,6 +63,12 @@ const requests: PortRequest[] = [
       ? "set WEB_PORT to a free port and WEB_ORIGIN to http://localhost:<that port>"
       : "set WEB_PORT to a free port and allow http://localhost:<that port>/ as a callback, logout URL and web origin at your issuer",
   },
+  {
+    service: "metrics",
+    wanted: portFrom("METRICS_PORT", DEFAULT_METRICS_PORT),
+    movable: true,
+    fix: "set METRICS_PORT to a free port",
+  },
 ];
 if (issuerSettings && issuerSettings.ISSUER_PORT !== 0) {
   requests.push({
@@ -74,7 +81,12 @@ if (issuerSettings && issuerSettings.ISSUER_PORT !== 0) {
 const chosen = await choosePorts(requests);
 if ("problems" in chosen) fail(chosen.problems.join("\n"));
 for (const note of chosen.notes) console.log(note);
-const [apiPort, webPort, movedIssuerPort] = chosen.ports as [number, number, number | undefined];
+const [apiPort, webPort, metricsPort, movedIssuerPort] = chosen.ports as [
+  number,
+  number,
+  number,
+  number | undefined,
+];
 const issuerPort = movedIssuerPort ?? issuerSettings?.ISSUER_PORT;
 const webOrigin = `http://localhost:${webPort}`;
 const apiUrl = apiUrlFromEnv({ ...env, PORT: String(apiPort) });
@@ -122,6 +134,8 @@ const childEnv: NodeJS.ProcessEnv = {
   API_AUDIENCE: audience,
   PORT: String(apiPort),
   WEB_PORT: String(webPort),
+  // Prometheus metrics on their own local port (off in `pnpm start:api` unless METRICS_PORT is set).
+  METRICS_PORT: String(metricsPort),
   API_URL: apiUrl,
   CORS_ORIGINS: env.CORS_ORIGINS ?? webOrigin,
   // One readable line per request here; `pnpm start:api` and containers keep JSON.
@@ -217,6 +231,7 @@ const rows: [string, string][] = [
   ["API", `${apiUrl}/api/public  (REST; tRPC at ${apiUrl}/trpc)`],
   ["API docs", `${apiUrl}/docs  (Swagger UI: Authorize, then Try it out)`],
   ["MCP", `${apiUrl}/mcp  (tools for AI agents: README, "Connect an AI agent")`],
+  ["Metrics", `http://localhost:${metricsPort}/metrics  (Prometheus; not on the API's port)`],
   ["Issuer", `${issuerUrl}${issuer ? "  (embedded development issuer)" : ""}`],
 ];
 console.log(`\nReady${dev ? " (watch mode)" : ""}:\n`);

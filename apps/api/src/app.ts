@@ -14,6 +14,7 @@ import type { DpopOptions } from "./dpop-options";
 import { healthRoutes } from "./health";
 import { createRestErrorHandler, findAuthError, logRefusal } from "./http-errors";
 import { createOriginCheck, MCP_PATH, mcpEndpoint } from "./mcp";
+import type { ApiMetrics } from "./metrics";
 import { openApi } from "./openapi";
 import { protectedResourceMetadataUrl, registerProtectedResourceMetadata } from "./protected-resource";
 import { appProcedures } from "./root";
@@ -41,6 +42,8 @@ export interface AppOptions {
   draining?: () => boolean;
   /** DPoP (RFC 9449); by default `allowed`, with an in-memory replay store (closed with the app). */
   dpop?: DpopOptions;
+  /** Prometheus metrics (metrics.ts): requests are timed and decisions counted when given. */
+  metrics?: ApiMetrics | undefined;
   /** At most this many calls per tRPC batch request (TRPC_MAX_BATCH_SIZE); a larger batch gets 400, none run. */
   maxBatchSize?: number;
 }
@@ -60,6 +63,7 @@ export async function buildApp({
   issuerFetchOrigins,
   draining,
   dpop = {},
+  metrics,
   maxBatchSize = DEFAULT_MAX_BATCH_SIZE,
 }: AppOptions) {
   // X-Request-Id (set by the load balancer, see deploy/nginx) becomes the request id in the logs; on
@@ -71,6 +75,7 @@ export async function buildApp({
     forceCloseConnections: "idle",
     return503OnClosing: true,
   });
+  metrics?.observeRequests(app);
 
   let publicUrl = configuredPublicUrl?.replace(/\/+$/, "") ?? "http://localhost";
   if (configuredPublicUrl === undefined) {
@@ -88,6 +93,7 @@ export async function buildApp({
     publicUrl: getPublicUrl,
     replayStore,
     nonces,
+    observer: metrics?.authObserver,
   });
   // Each resource's challenges name its own RFC 9728 metadata: the API's, or its MCP endpoint's.
   const challengesFor = (resourcePath: string) => (): ChallengeOptions => ({
@@ -111,7 +117,7 @@ export async function buildApp({
   await app.register(healthRoutes, { verifier, draining });
 
   const appRouter = router(procedures);
-  const createContext = createHttpContextFactory(authenticator);
+  const createRestContext = createHttpContextFactory(authenticator, metrics?.decisions("rest"));
   registerProtectedResourceMetadata(app, {
     issuers: verifier.issuers,
     publicUrl: getPublicUrl,
@@ -120,7 +126,7 @@ export async function buildApp({
   await app.register(openApi, {
     procedures,
     router: appRouter,
-    createContext,
+    createContext: createRestContext,
     issuer: verifier.issuer,
     publicUrl: getPublicUrl,
     issuerCaFile,
@@ -130,7 +136,7 @@ export async function buildApp({
   await app.register(mcpEndpoint, {
     procedures,
     router: appRouter,
-    createContext,
+    createContext: createHttpContextFactory(authenticator, metrics?.decisions("mcp")),
     challenges: challengesFor(MCP_PATH),
     isAllowedOrigin: createOriginCheck(corsOrigins, getPublicUrl),
   });
@@ -139,7 +145,7 @@ export async function buildApp({
     prefix: "/trpc",
     trpcOptions: {
       router: appRouter,
-      createContext,
+      createContext: createHttpContextFactory(authenticator, metrics?.decisions("trpc")),
       maxBatchSize,
       onError: ({ error, req }) => {
         const authError = findAuthError(error);

@@ -70,6 +70,10 @@ describe("parseEnv", () => {
     ],
     [{ AUTH_ISSUER_INTERNAL_URL: "http://issuer:3020/path" }, /^AUTH_ISSUER_INTERNAL_URL must be an origin/],
     [{ AUTH_SCOPE_CLAIMS: "scp roles" }, /^AUTH_SCOPE_CLAIMS must list claim names/],
+    [{ METRICS_PORT: "metrics" }, /^METRICS_PORT must be a port number/],
+    [{ METRICS_PORT: "65536" }, /^METRICS_PORT must be a port number/],
+    [{ METRICS_PORT: "3010" }, /^METRICS_PORT must differ from PORT/],
+    [{ PORT: "9000", METRICS_PORT: "9000" }, /^METRICS_PORT must differ from PORT/],
   ])("names the variable in %j", (override, message) => {
     const found = problems({ ...valid, ...override });
     expect(found).toHaveLength(1);

@@ -157,6 +157,16 @@ const envSchema = z
 
     // --- The API's own server ---
     PORT: z.coerce.number().int().min(0).max(65535).default(3010),
+    /**
+     * Serves Prometheus metrics at `/metrics` on this port (on HOST, like the API), never on PORT;
+     * unset turns metrics off.
+     */
+    METRICS_PORT: z.coerce
+      .number({ error: "must be a port number (0-65535)" })
+      .int("must be a port number (0-65535)")
+      .min(0, "must be a port number (0-65535)")
+      .max(65535, "must be a port number (0-65535)")
+      .optional(),
     /** `localhost` listens on both 127.0.0.1 and ::1; set 0.0.0.0 in a container. */
     HOST: z.string().min(1).default("localhost"),
     /**
@@ -204,7 +214,14 @@ const envSchema = z
   // Also when other variables are wrong, so one run names every missing one.
   .superRefine(requireIssuerVariable, { when: () => true })
   .superRefine(requireIntrospectionClient, { when: () => true })
-  .superRefine(requireTenantsWithTemplate);
+  .superRefine(requireTenantsWithTemplate)
+  .refine(
+    (env) => env.METRICS_PORT === undefined || env.METRICS_PORT === 0 || env.METRICS_PORT !== env.PORT,
+    {
+      path: ["METRICS_PORT"],
+      message: "must differ from PORT: metrics are never served on the API's public port",
+    },
+  );
 
 export type ApiEnv = z.output<typeof envSchema>;
 

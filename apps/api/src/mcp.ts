@@ -217,7 +217,10 @@ export const mcpEndpoint: FastifyPluginAsync<McpOptions> = async (app, options) 
     try {
       await context.authenticate();
     } catch (error) {
-      return refuse(request, reply, toAuthError(error), null);
+      // Counted here, as no procedure will run; a tool call's own decision is counted by its procedure.
+      const authError = toAuthError(error);
+      context.decisions?.refused(authError.code);
+      return refuse(request, reply, authError, null);
     }
     contexts.set(request, context);
   });

@@ -1,11 +1,13 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createAccessTokenVerifier } from "@quickstart/auth";
 import closeWithGrace from "close-with-grace";
-import type { FastifyBaseLogger } from "fastify";
+import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import { buildApp } from "./app";
 import { dpopOptionsFromEnv } from "./dpop-options";
 import { describeAuthSettings, readEnv, verifierConfigFromEnv } from "./env";
+import { createApiMetrics, listenForMetrics } from "./metrics";
 import { createPrettyLogStream } from "./pretty-log";
 
 const startedAt = performance.now();
@@ -24,8 +26,11 @@ try {
   console.error(`Invalid configuration: ${(error as Error).message}`);
   process.exit(1);
 }
+// METRICS_PORT turns metrics on; unset, nothing is counted or timed.
+const metrics = env.METRICS_PORT === undefined ? undefined : createApiMetrics();
 const app = await buildApp({
   verifier: createAccessTokenVerifier(config, {
+    observer: metrics?.authObserver,
     // The verifier logs key-set fetches through the same structured logger as requests.
     logger: {
       info: (details, message) => app.log.info(details, message),
@@ -42,11 +47,17 @@ const app = await buildApp({
   },
   draining: () => draining,
   dpop,
+  metrics,
   maxBatchSize: env.TRPC_MAX_BATCH_SIZE,
 });
 log = app.log;
 // After the last request: a Redis replay store's connection closes with the app.
 app.addHook("onClose", () => dpop.replayStore.close());
+// The metrics listener closes with the API, so Prometheus sees the last requests counted.
+let metricsServer: FastifyInstance | undefined;
+app.addHook("onClose", async () => {
+  await metricsServer?.close();
+});
 
 const inFlight = trackRequestsInFlight(app.server);
 const { SHUTDOWN_DELAY_MS: delayMs, SHUTDOWN_TIMEOUT_MS: timeoutMs } = env;
@@ -87,22 +98,45 @@ process.on("SIGINT", () => {
   if (!draining) shutdown.close();
 });
 
+let metricsUrl: string | undefined;
 try {
   await app.listen({ port: env.PORT, host: env.HOST });
 } catch (error) {
-  const code = (error as { code?: string }).code;
-  app.log.fatal(
-    code === "EADDRINUSE"
-      ? `Port ${env.PORT} is already in use: set PORT to another port or stop the other process`
-      : `Could not listen on ${env.HOST}:${env.PORT}: ${(error as Error).message}`,
-  );
-  process.exit(1);
+  failToListen("PORT", env.PORT, error);
+}
+if (metrics && env.METRICS_PORT !== undefined) {
+  try {
+    metricsServer = await listenForMetrics(metrics, {
+      host: env.HOST,
+      port: env.METRICS_PORT,
+      logger: app.log,
+    });
+  } catch (error) {
+    failToListen("METRICS_PORT", env.METRICS_PORT, error);
+  }
+  const { port } = metricsServer.server.address() as AddressInfo;
+  metricsUrl = `http://${env.HOST.includes(":") ? `[${env.HOST}]` : env.HOST}:${port}/metrics`;
 }
 // One line with every authentication setting in effect, profile defaults filled in.
 app.log.info(
-  { ...describeAuthSettings(config), readyInMs: Math.round(performance.now() - startedAt) },
+  {
+    ...describeAuthSettings(config),
+    readyInMs: Math.round(performance.now() - startedAt),
+    ...(metricsUrl ? { metricsUrl } : {}),
+  },
   "API ready",
 );
+
+/** Logs why `variable`'s port could not be listened on, naming the variable, and exits 1. */
+function failToListen(variable: string, port: number, error: unknown): never {
+  const code = (error as { code?: string }).code;
+  app.log.fatal(
+    code === "EADDRINUSE"
+      ? `Port ${port} is already in use: set ${variable} to another port or stop the other process`
+      : `Could not listen on ${env.HOST}:${port} (${variable}): ${(error as Error).message}`,
+  );
+  process.exit(1);
+}
 
 /**
  * The requests in flight, for two jobs: once draining, their answers (and every later one) close

@@ -10,6 +10,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import {
   AuthError,
+  type AuthErrorCode,
   assertScopes,
   type RequestAuthenticator,
   toAuthError,
@@ -31,6 +32,14 @@ export interface ContextInner {
   authenticate: () => Promise<VerifiedAccessToken>;
   /** The HTTP request being answered, if any: what a proof bound to it (DPoP) is checked against. */
   request?: { method: string; path: string } | undefined;
+  /** Told of each protected call's decision, for metrics (metrics.ts counts them by transport). */
+  decisions?: AuthDecisions | undefined;
+}
+
+/** What a protected procedure decided about a call: allowed, or refused with an error code. */
+export interface AuthDecisions {
+  allowed(): void;
+  refused(code: AuthErrorCode): void;
 }
 
 export function createContextInner(inner: ContextInner): ContextInner {
@@ -44,7 +53,7 @@ interface HttpRequest {
   headers: IncomingHttpHeaders;
 }
 
-export function createHttpContextFactory(authenticator: RequestAuthenticator) {
+export function createHttpContextFactory(authenticator: RequestAuthenticator, decisions?: AuthDecisions) {
   return ({ req }: { req: HttpRequest }): ContextInner => {
     const request = { method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers };
     let verified: Promise<VerifiedAccessToken> | undefined;
@@ -55,6 +64,7 @@ export function createHttpContextFactory(authenticator: RequestAuthenticator) {
         return verified;
       },
       request: { method: request.method, path: request.url.split("?", 1)[0] ?? "/" },
+      decisions,
     });
   };
 }
@@ -132,8 +142,11 @@ export const protectedProcedure = t.procedure.meta({ scopes: [] }).use(async ({ 
     token = await ctx.authenticate();
     assertScopes(token.scopes, meta?.scopes ?? []);
   } catch (error) {
-    throw toTRPCError(toAuthError(error));
+    const authError = toAuthError(error);
+    ctx.decisions?.refused(authError.code);
+    throw toTRPCError(authError);
   }
+  ctx.decisions?.allowed();
   return next({ ctx: { token } });
 });
 

@@ -142,6 +142,32 @@ describe("graceful shutdown of the built API", { timeout: 20_000 }, () => {
     });
   });
 
+  it("serves /metrics on METRICS_PORT only, prints its URL, and closes it with the API", async () => {
+    const api = await startApi({ METRICS_PORT: "0" });
+    await expect.poll(() => api.logs.some((entry) => entry.msg === "API ready")).toBe(true);
+    const metricsUrl = String(api.logs.find((entry) => entry.msg === "API ready")?.metricsUrl);
+    expect(metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    expect(metricsUrl).not.toContain(new URL(api.baseUrl).port);
+    const token = await issuer.sign();
+    expect(
+      await statusOf(`${api.baseUrl}/api/private`, { headers: { authorization: `Bearer ${token}` } }),
+    ).toBe(200);
+    const exposition = await (await fetch(metricsUrl)).text();
+    expect(exposition).toContain('auth_decisions_total{transport="rest",result="allowed",code=""} 1');
+    expect(await statusOf(`${api.baseUrl}/metrics`)).toBe(404);
+
+    api.process.kill("SIGTERM");
+    expect(await api.exitCode).toBe(0);
+    await expect(fetch(metricsUrl)).rejects.toThrow();
+  });
+
+  it("keeps metrics off without METRICS_PORT", async () => {
+    const api = await startApi({});
+    await expect.poll(() => api.logs.some((entry) => entry.msg === "API ready")).toBe(true);
+    expect(api.logs.find((entry) => entry.msg === "API ready")).not.toHaveProperty("metricsUrl");
+    expect(api.logs.filter((entry) => String(entry.msg).startsWith("Server listening"))).toHaveLength(1);
+  });
+
   it("abandons what outlasts SHUTDOWN_TIMEOUT_MS, logs it and exits 1", async () => {
     const api = await startApi({ SHUTDOWN_DELAY_MS: "0", SHUTDOWN_TIMEOUT_MS: "500" });
     const token = await issuer.sign();

@@ -6,7 +6,7 @@
 import { statSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type ManagedProcess, startProcess } from "./processes";
+import { findProgram, type ManagedProcess, startProcess } from "./processes";
 import { waitForStatus } from "./wait";
 
 const NGINX_CANDIDATES = ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"];
@@ -33,15 +33,6 @@ export function renderTemplate(
   return lines
     .join("\n")
     .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (match, name: string) => variables[name] ?? match);
-}
-
-export function findNginx(): string {
-  for (const candidate of NGINX_CANDIDATES) {
-    if (statSync(candidate, { throwIfNoEntry: false })?.isFile()) return candidate;
-  }
-  throw new Error(
-    `nginx not found in ${NGINX_CANDIDATES.join(", ")}: apt-get install -y nginx (.ci/run does this)`,
-  );
 }
 
 export interface RunningNginx {
@@ -108,7 +99,7 @@ export async function startNginx(options: {
   );
   const nginx = startProcess(
     options.name,
-    findNginx(),
+    findProgram("nginx", NGINX_CANDIDATES),
     ["-p", dir, "-e", join(dir, "error.log"), "-c", join(dir, "nginx.conf"), "-g", "daemon off;"],
     { cwd: dir, env: { PATH: process.env.PATH }, logFile: join(dir, "nginx.log"), cleanupSignal: "SIGTERM" },
   );

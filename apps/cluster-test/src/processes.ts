@@ -3,7 +3,7 @@
  * than piping thousands of log lines a second through the test), and a way to stop them all.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
+import { closeSync, openSync, statSync } from "node:fs";
 
 export interface ManagedProcess {
   name: string;
@@ -19,6 +19,16 @@ export interface ManagedProcess {
 }
 
 const running = new Set<ManagedProcess>();
+
+/** The first of `candidates` that exists, or an error naming the Debian package to install. */
+export function findProgram(debianPackage: string, candidates: string[]): string {
+  for (const candidate of candidates) {
+    if (statSync(candidate, { throwIfNoEntry: false })?.isFile()) return candidate;
+  }
+  throw new Error(
+    `${debianPackage} not found in ${candidates.join(", ")}: apt-get install -y ${debianPackage} (.ci/run does this)`,
+  );
+}
 
 export function startProcess(
   name: string,

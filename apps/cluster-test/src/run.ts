@@ -20,6 +20,7 @@ import { type LoadResult, startLoad } from "./load";
 import { callToolRepeatedly } from "./mcp-agent";
 import { startLoadBalancer } from "./nginx";
 import { killAll } from "./processes";
+import { type RunningPrometheus, startPrometheus } from "./prometheus";
 import { Replica, readContainerSpec, readStartScript } from "./replicas";
 import { timeUntil } from "./wait";
 import { sourceWebConfig, startWebServer } from "./web";
@@ -35,6 +36,8 @@ const THROUGHPUT_ROUND_SECONDS = 3;
 /** The issue's bound for a revoked key, with AUTH_JWKS_MAX_AGE_S=2. */
 const REVOCATION_BOUND_MS = 5000;
 const BUDGET_MS = 175_000;
+/** Prometheus scrapes the replicas this often, so the counts are in within a second or two of the load. */
+const SCRAPE_INTERVAL_S = 1;
 
 interface Row {
   check: string;
@@ -128,7 +131,11 @@ async function runChecks(
   spec: ReturnType<typeof readContainerSpec>,
   redisUrl: string,
 ) {
-  const [lbPort = 0, singleLbPort = 0, webPort = 0, ...apiPorts] = await freePorts(3 + REPLICAS);
+  const [lbPort = 0, singleLbPort = 0, webPort = 0, prometheusPort = 0, ...ports] = await freePorts(
+    4 + 2 * REPLICAS,
+  );
+  const apiPorts = ports.slice(0, REPLICAS);
+  const metricsPorts = ports.slice(REPLICAS);
   await mkdir(join(workDir, "logs"), { recursive: true });
   const replicas = apiPorts.map(
     (port, index) =>
@@ -143,6 +150,8 @@ async function runChecks(
           // As compose sets them: proofs name the load balancer's URL, and used ones go to Redis.
           API_PUBLIC_URL: `http://127.0.0.1:${lbPort}`,
           REDIS_URL: redisUrl,
+          // As compose sets it: metrics on a port of their own, scraped by Prometheus, not behind nginx.
+          METRICS_PORT: String(metricsPorts[index]),
           // Empty counts as unset, and keeps a developer's root .env from filling these in.
           AUTHOK_DOMAIN: "",
           AUTH_JWKS_URI: "",
@@ -151,6 +160,16 @@ async function runChecks(
       }),
   );
   await Promise.all(replicas.map((replica) => replica.start()));
+  // After the replicas, so that its start-up does not compete with theirs on a busy machine.
+  const prometheus = await startPrometheus({
+    dir: join(workDir, "prometheus"),
+    port: prometheusPort,
+    targets: replicas.map((replica, index) => ({
+      replica: replica.name,
+      address: `127.0.0.1:${metricsPorts[index]}`,
+    })),
+    scrapeIntervalS: SCRAPE_INTERVAL_S,
+  });
   const lb = await startLoadBalancer({
     name: "nginx",
     repoRoot,
@@ -191,6 +210,7 @@ async function runChecks(
       shares.every((share) => share > 0),
     `${loadSummary(spread)}; replicas logged ${shares.join(" / ")} under nginx's request ids (${logged} in all)`,
   );
+  await checkDecisionsInPrometheus(prometheus, replicas, shares, lb.url);
 
   // MCP: an SDK client's stateless requests spread over the replicas, with no session affinity.
   {
@@ -205,10 +225,18 @@ async function runChecks(
     const answered = results.filter((result) => JSON.stringify(result) === expected).length;
     const shares = await Promise.all(replicas.map((replica) => replica.countCompleted("mcp-")));
     const logged = shares.reduce((sum, share) => sum + share, 0);
+    // Each tool call is one allowed decision, counted with transport "mcp" by whichever replica ran it.
+    await prometheus.waitForScrapesAfter(Date.now(), 10_000);
+    const [decided] = await prometheus.query(
+      'sum(auth_decisions_total{job="api",transport="mcp",result="allowed"})',
+    );
     record(
       `${MCP_TOOL_CALLS} MCP tool calls through nginx`,
-      answered === MCP_TOOL_CALLS && logged === requests && shares.every((share) => share > 0),
-      `${answered} × privateScoped's structured result; the client's ${requests} requests (initialize, notification, calls) logged by the replicas ${shares.join(" / ")}`,
+      answered === MCP_TOOL_CALLS &&
+        logged === requests &&
+        shares.every((share) => share > 0) &&
+        decided?.value === MCP_TOOL_CALLS,
+      `${answered} × privateScoped's structured result; the client's ${requests} requests (initialize, notification, calls) logged by the replicas ${shares.join(" / ")}; Prometheus: ${decided?.value} allowed decisions with transport "mcp"`,
     );
   }
 
@@ -396,6 +424,35 @@ async function runChecks(
           `api-${index + 1} ${ms === undefined ? "still accepted after 5 s" : `${Math.round(ms)} ms`}`,
       )
       .join(", ")}; new key still accepted: ${newStillAccepted.every(Boolean)}`,
+  );
+}
+
+/**
+ * What Prometheus scraped from the replicas after the valid-token requests: as many allowed decisions
+ * as requests sent, each replica's as many as its log shows; and no metrics through nginx.
+ */
+async function checkDecisionsInPrometheus(
+  prometheus: RunningPrometheus,
+  replicas: Replica[],
+  shares: number[],
+  lbUrl: string,
+): Promise<void> {
+  const loadEndedAt = Date.now();
+  await prometheus.waitForScrapesAfter(loadEndedAt, 10_000);
+  const allowed = 'auth_decisions_total{job="api",result="allowed"}';
+  const [total] = await prometheus.query(`sum(${allowed})`);
+  const byReplica = await prometheus.query(`sum by (replica) (${allowed})`);
+  const scraped = replicas.map(
+    (replica) => byReplica.find((sample) => sample.metric.replica === replica.name)?.value,
+  );
+  const throughNginx = await fetch(`${lbUrl}/metrics`);
+  await throughNginx.body?.cancel();
+  record(
+    "Prometheus counts every allowed decision",
+    total?.value === SPREAD_REQUESTS &&
+      scraped.every((value, index) => value === shares[index]) &&
+      throughNginx.status === 404,
+    `sum(${allowed}) = ${total?.value}; by replica ${scraped.join(" / ")} (logs ${shares.join(" / ")}); /metrics through nginx: ${throughNginx.status}`,
   );
 }
 

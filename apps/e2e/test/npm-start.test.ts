@@ -24,8 +24,8 @@ let output = "";
 let exited: Promise<number | string>;
 const blockers: Server[] = [];
 let dataDir: string;
-let wanted: { api: number; web: number; issuer: number };
-let urls: { web: string; api: string; issuer: string };
+let wanted: { api: number; web: number; issuer: number; metrics: number };
+let urls: { web: string; api: string; issuer: string; metrics: string };
 
 /** Listens on 127.0.0.1:port, as another program holding that port would. */
 function block(port: number): Promise<void> {
@@ -67,7 +67,12 @@ function printedUrl(label: string): string {
 test.beforeAll(async () => {
   test.setTimeout(120_000);
   dataDir = await mkdtemp(join(tmpdir(), "quickstart-serve-"));
-  wanted = { api: await freeFixedPort(), web: await freeFixedPort(), issuer: await freeFixedPort() };
+  wanted = {
+    api: await freeFixedPort(),
+    web: await freeFixedPort(),
+    issuer: await freeFixedPort(),
+    metrics: await freeFixedPort(),
+  };
   await block(wanted.api);
   await block(wanted.web);
 
@@ -76,6 +81,7 @@ test.beforeAll(async () => {
     PORT: String(wanted.api),
     WEB_PORT: String(wanted.web),
     ISSUER_PORT: String(wanted.issuer),
+    METRICS_PORT: String(wanted.metrics),
     ISSUER_DATA_DIR: dataDir,
   };
   // Variables a developer's shell or .env could set that would change what is tested here.
@@ -102,7 +108,12 @@ test.beforeAll(async () => {
   serve.stderr?.on("data", (chunk) => (output += chunk));
   exited = new Promise((resolve) => serve.once("exit", (code, signal) => resolve(code ?? signal ?? "?")));
   await expect.poll(() => output, { timeout: 90_000 }).toContain("Press Ctrl-C to stop.");
-  urls = { web: printedUrl("Web app"), api: printedUrl("API     "), issuer: printedUrl("Issuer  ") };
+  urls = {
+    web: printedUrl("Web app"),
+    api: printedUrl("API     "),
+    issuer: printedUrl("Issuer  "),
+    metrics: printedUrl("Metrics "),
+  };
 });
 
 test.afterAll(async () => {
@@ -139,6 +150,24 @@ test("the web app reads the chosen API and issuer from /config.json; alice's cal
   await runAllCalls(page);
   for (const id of ALL_CALLS) await expectResult(page, id, "200 OK");
   await expectResult(page, "rest-private-scoped", MESSAGES.privateScoped);
+});
+
+test("the printed metrics URL counts alice's calls, and the API's own port does not serve it", async () => {
+  expect(urls.metrics).toBe(`http://localhost:${wanted.metrics}`);
+  const exposition = await (await fetch(`${urls.metrics}/metrics`)).text();
+  const allowed = (transport: string) =>
+    Number(
+      exposition.match(
+        new RegExp(
+          `^auth_decisions_total\\{transport="${transport}",result="allowed",code=""\\} (\\d+)$`,
+          "m",
+        ),
+      )?.[1],
+    );
+  // The SPA's three tRPC calls and three REST calls, each protected one allowed.
+  expect(allowed("trpc")).toBeGreaterThanOrEqual(2);
+  expect(allowed("rest")).toBeGreaterThanOrEqual(2);
+  expect((await fetch(`${urls.api}/metrics`)).status).toBe(404);
 });
 
 test("`pnpm call` reaches the moved API with the variables the summary printed", () => {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { decodeJwt, decodeProtectedHeader, errors, type JWTPayload } from "jose";
 import { z } from "zod";
+import { type AuthObserver, observeDpopProofs } from "./auth-observer";
 import { MAX_AUTHORIZATION_HEADER_LENGTH, parseAuthorizationHeader } from "./authorization-header";
 import { ALLOWED_ALGORITHMS, type SigningAlgorithm } from "./config";
 import type { DpopNonces } from "./dpop-nonce";
@@ -89,6 +90,8 @@ export function createRequestAuthenticator(
     publicUrl: string | (() => string);
     replayStore: ReplayStore;
     nonces?: DpopNonces | undefined;
+    /** Told of each DPoP proof's outcome and each replay-store failure, for metrics (see auth-observer.ts). */
+    observer?: AuthObserver | undefined;
     /** Where proof keys are kept once imported; by default a cache of this authenticator's own. */
     proofKeys?: ProofKeyCache;
   },
@@ -230,7 +233,10 @@ export function createRequestAuthenticator(
     }
   }
 
-  return { authenticate, dpop: { mode: config.mode, algorithms: config.algorithms } };
+  return {
+    authenticate: observeDpopProofs(authenticate, options.observer),
+    dpop: { mode: config.mode, algorithms: config.algorithms },
+  };
 }
 
 /** The `ath` claim for an access token: base64url of its SHA-256 (RFC 9449 §4.2). */

@@ -5,6 +5,12 @@ export {
   checkTokenUse,
   MISSING_AUDIENCE_HINT,
 } from "./audience";
+export type {
+  AuthObserver,
+  DpopProofOutcome,
+  KeyFetchOutcome,
+  ObservedKeySet,
+} from "./auth-observer";
 export { parseAuthorizationHeader } from "./authorization-header";
 export type { AccessTokenClaims } from "./claims";
 export {

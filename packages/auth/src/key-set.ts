@@ -7,6 +7,7 @@ import {
   jwksCache,
   type RemoteJWKSet,
 } from "jose";
+import { type AuthObserver, completeObserver, type ObservedKeySet } from "./auth-observer";
 import { KeySetUnavailable, SigningKeyNotFound } from "./errors";
 import { describeFetchFailure, dispatcherTrusting, readCaFile } from "./issuer-tls";
 
@@ -31,6 +32,7 @@ export interface IssuerKeySetOptions {
   /** `AUTH_CA_FILE`: a PEM file with the CA of the issuer's TLS certificate. */
   caFile?: string | undefined;
   logger?: AuthLogger | undefined;
+  observer?: AuthObserver | undefined;
 }
 
 /**
@@ -42,11 +44,10 @@ export interface IssuerKeySetOptions {
 export type KeysStatus = "loaded" | "not_loaded" | "stale";
 
 /** Signing-key lookup for `jwtVerify`, and a version for the verified-token cache. */
-export interface IssuerKeySet {
+export interface IssuerKeySet extends ObservedKeySet {
   getKey: JWTVerifyGetKey;
   /** Goes up each time a key set arrives without a key the previous one had (a revoked or retired key). */
   readonly version: number;
-  status(): KeysStatus;
   /** Stops the background refresh. */
   close(): void;
 }
@@ -70,6 +71,7 @@ const silentLogger: AuthLogger = { info() {}, warn() {} };
  */
 export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
   const logger = options.logger ?? silentLogger;
+  const observer = completeObserver(options.observer);
   // Read once, now: a bad AUTH_CA_FILE is a configuration error, not a failed fetch later.
   const ca = options.caFile ? readCaFile(options.caFile) : undefined;
   let dispatcher: ReturnType<typeof dispatcherTrusting> | undefined;
@@ -130,6 +132,7 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
         });
       }
       logger.info(details, "issuer key fetch");
+      observer.onKeyFetch(options.issuer, "success");
       return response;
     } catch (cause) {
       // `code` is the underlying reason (ECONNREFUSED, UNABLE_TO_VERIFY_LEAF_SIGNATURE, ...), not "fetch failed".
@@ -138,6 +141,7 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
         { issuer, url, code, reason, durationMs: Math.round(performance.now() - started) },
         "issuer key fetch failed",
       );
+      observer.onKeyFetch(options.issuer, "failure");
       throw backOff(`${url}: ${reason}`, cause);
     }
   }
@@ -246,7 +250,7 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
     }
   };
 
-  return {
+  const issuerKeySet: IssuerKeySet = {
     getKey,
     get version() {
       noticeArrivedKeys();
@@ -258,11 +262,18 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
       const old = Date.now() - current.loadedAt > options.jwksMaxAgeMs;
       return old && failedSinceLoad ? "stale" : "loaded";
     },
+    ageSeconds() {
+      noticeArrivedKeys();
+      return current ? (Date.now() - current.loadedAt) / 1000 : undefined;
+    },
+    maxAgeSeconds: options.jwksMaxAgeMs / 1000,
     close() {
       closed = true;
       clearTimeout(refreshTimer);
     },
   };
+  observer.onKeySet(options.issuer, issuerKeySet);
+  return issuerKeySet;
 }
 
 /**

@@ -21,6 +21,8 @@
  * never a hit. The verifier refuses tokens over 8 KiB before they could be stored.
  */
 
+import type { AuthObserver } from "./auth-observer";
+
 /** How much of the token's end keys the Map: enough to be unique among real signatures. */
 const KEY_LENGTH = 64;
 const keyOf = (token: string) => token.slice(-KEY_LENGTH);
@@ -35,6 +37,8 @@ export interface VerifiedTokenCacheOptions {
   maxEntries: number;
   /** Changes whenever a key set arrives without a key the previous one had; older entries are then stale. */
   keySetGeneration: () => number;
+  /** Told of every lookup, hit or miss. */
+  observer?: AuthObserver | undefined;
 }
 
 interface Entry<T> {
@@ -105,8 +109,10 @@ export function withVerifiedTokenCache<T extends TimeBoundToken>(
 ): (token: string) => Promise<T> {
   if (options.maxEntries <= 0) return verify;
   const cache = createVerifiedTokenCache<T>(options);
+  const size = () => cache.size;
   return async (token) => {
     const hit = cache.get(token);
+    options.observer?.onTokenCache?.(hit !== undefined, size);
     if (hit !== undefined) return hit;
     // Read before verifying: a key-set refetch that lands mid-verification makes this entry stale.
     const generation = options.keySetGeneration();

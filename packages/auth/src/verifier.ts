@@ -7,6 +7,7 @@ import {
   jwtVerify,
 } from "jose";
 import { type AudiencePolicy, audienceHintFor, checkAudience, checkTokenUse } from "./audience";
+import type { AuthObserver } from "./auth-observer";
 import { MAX_AUTHORIZATION_HEADER_LENGTH } from "./authorization-header";
 import { type AccessTokenClaims, accessTokenClaimsSchema, RFC9068_REQUIRED_CLAIMS } from "./claims";
 import { isIssuerTemplate, TENANT_PLACEHOLDER, type VerifierConfig, verifierConfigSchema } from "./config";
@@ -64,7 +65,11 @@ export interface AccessTokenVerifier {
  */
 export function createAccessTokenVerifier(
   config: VerifierConfig,
-  options: { logger?: AuthLogger } = {},
+  options: {
+    logger?: AuthLogger;
+    /** Told of key fetches and verified-token cache lookups, for metrics (see auth-observer.ts). */
+    observer?: AuthObserver;
+  } = {},
 ): AccessTokenVerifier {
   const resolved = verifierConfigSchema.parse(config);
   const { scopeClaims, audienceHint } = applyProfile(resolved);
@@ -72,6 +77,7 @@ export function createAccessTokenVerifier(
     ...resolved,
     issuers: resolved.issuer,
     logger: options.logger,
+    observer: options.observer,
   });
   const { single } = registry;
   const issuers = resolved.issuer.flatMap((issuer) =>
@@ -162,6 +168,7 @@ export function createAccessTokenVerifier(
     maxEntries: resolved.tokenCacheSize,
     // One issuer: its key set's own counter, read on every cache hit, as before there were several.
     keySetGeneration: single ? () => single.version : () => registry.version,
+    observer: options.observer,
   });
   // Opaque tokens: the same issuers, audiences and scope claims, checked on the issuer's answer.
   const introspector =

@@ -11,10 +11,13 @@ import {
   verifyRepeatedOpaqueToken,
   verifyRepeatedToken,
 } from "./micro";
+import { freePort } from "./servers";
 
 /** What each row runs on. `api` variants are `pnpm start:api` with more environment; see ServerSpec. */
 export const servers = {
   api: { api: {} },
+  // The same API with Prometheus metrics on (served on a port of their own, never scraped here).
+  apiWithMetrics: { api: async () => ({ METRICS_PORT: String(await freePort()) }) },
   peer: { script: "peer.ts" },
   floor: { script: "floor.ts" },
 } satisfies Record<string, ServerSpec>;
@@ -29,6 +32,7 @@ export const rows: HttpRow<keyof typeof servers>[] = [
   { name: "REST /api/private", server: "api", path: "/api/private", auth: bearer },
   { name: "REST /api/private-scoped", server: "api", path: "/api/private-scoped", auth: bearer },
   { name: "REST private (DPoP)", server: "api", path: "/api/private", auth: dpop },
+  { name: "REST private with metrics on", server: "apiWithMetrics", path: "/api/private", auth: bearer },
   { name: "tRPC public (httpLink GET)", server: "api", path: trpc("public") },
   { name: "tRPC private (httpLink GET)", server: "api", path: trpc("private"), auth: bearer },
   { name: "tRPC privateScoped (httpLink GET)", server: "api", path: trpc("privateScoped"), auth: bearer },
@@ -87,10 +91,18 @@ export const inProcessRows: InProcessRow[] = [
 
 const target = (name: string, limit: number | undefined, unit: string, value: TargetSpec["value"]) =>
   ({ name, limit, unit, value }) satisfies TargetSpec;
-const [PUBLIC, PRIVATE, DPOP] = ["REST /api/public", "REST /api/private", "REST private (DPoP)"];
+const [PUBLIC, PRIVATE, DPOP, METRICS] = [
+  "REST /api/public",
+  "REST /api/private",
+  "REST private (DPoP)",
+  "REST private with metrics on",
+];
 /** Met when the value is at most the limit; `undefined`: shown with no limit. */
 export const targets: TargetSpec[] = [
   target("REST private − REST public, API CPU/req", 10, "µs", (m) => m.difference(PRIVATE, PUBLIC)),
+  target("REST private with metrics on − REST private, API CPU/req", 3, "µs", (m) =>
+    m.difference(METRICS, PRIVATE),
+  ),
   target("tRPC private − public through the server-side caller, CPU/call", 8, "µs", (m) =>
     m.difference(CALLER_PRIVATE, CALLER_PUBLIC),
   ),
