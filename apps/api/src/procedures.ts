@@ -50,11 +50,13 @@ export function createProcedureCall(router: AnyTRPCRouter): ProcedureCall {
  * `request.signal`, which also aborts once a POST body has been read.
  */
 export function abortWhenClientLeaves(response: {
-  once(event: "close", listener: () => void): unknown;
+  on(event: "close", listener: () => void): unknown;
   readonly writableFinished: boolean;
 }): AbortSignal {
   const aborted = new AbortController();
-  response.once("close", () => {
+  // `on`, not `once`: a response closes once, and `once` would wrap the listener and remove it on
+  // every request.
+  response.on("close", () => {
     if (!response.writableFinished) aborted.abort();
   });
   return aborted.signal;

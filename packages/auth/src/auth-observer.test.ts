@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { startTestIssuer } from "../testing";
 import { dpopRefusalReason } from "./auth-observer";
@@ -6,27 +5,12 @@ import { InvalidDpopProof, TokenExpired, UseDpopNonce } from "./errors";
 import { createAccessTokenVerifier } from "./verifier";
 
 describe("dpopRefusalReason", () => {
-  // Every refusal dpop.ts can give, read from its source: a new one without a reason fails here.
-  const descriptions = [
-    ...readFileSync(new URL("./dpop.ts", import.meta.url), "utf8").matchAll(
-      /"((?:The DPoP|This DPoP|The access token|Exactly one DPoP)[^"]*)"/g,
-    ),
-  ].map((match) => match[1] as string);
-
-  it("gives each of dpop.ts's refusals a reason of its own, from a small fixed set", () => {
-    expect(descriptions.length).toBeGreaterThan(15);
-    const reasons = descriptions.map((description) => dpopRefusalReason(new InvalidDpopProof(description)));
-    expect(reasons).not.toContain("other");
-    for (const reason of reasons) expect(reason).toMatch(/^[a-z_]{2,25}$/);
-    expect(dpopRefusalReason(new InvalidDpopProof("The DPoP proof has already been used"))).toBe("replayed");
-    expect(
-      dpopRefusalReason(new InvalidDpopProof("The DPoP proof htm does not match the request method")),
-    ).toBe("htm");
-  });
-
-  it("labels a nonce refusal, and anything else as other rather than itself", () => {
+  it("labels a refused proof with the check that refused it, a nonce refusal as nonce, anything else as other", () => {
+    expect(dpopRefusalReason(new InvalidDpopProof("htm", "The DPoP proof htm does not match"))).toBe("htm");
+    expect(dpopRefusalReason(new InvalidDpopProof("replayed", "The DPoP proof has already been used"))).toBe(
+      "replayed",
+    );
     expect(dpopRefusalReason(new UseDpopNonce("n"))).toBe("nonce");
-    expect(dpopRefusalReason(new InvalidDpopProof("something new, with a token eyJ..."))).toBe("other");
     expect(dpopRefusalReason(new TokenExpired())).toBe("other");
   });
 });

@@ -47,37 +47,10 @@ export function completeObserver(observer: AuthObserver = {}): Required<AuthObse
   };
 }
 
-/**
- * Why a DPoP proof was refused, as a label: read from the refusal's fixed description, so dpop.ts
- * keeps its checks in whatever order it likes. An unknown description is `other`, never itself.
- */
-const REFUSAL_REASONS: [RegExp, string][] = [
-  [/already been used/, "replayed"],
-  [/needs a DPoP proof header/, "missing"],
-  [/Exactly one DPoP proof header/, "multiple"],
-  [/too large/, "too_large"],
-  [/too many proofs/, "too_many_proofs"],
-  [/is not a JWT/, "malformed"],
-  [/not a valid JWT/, "claims"],
-  [/signature/, "signature"],
-  [/ typ /, "typ"],
-  [/ alg /, "alg"],
-  [/ jti /, "jti"],
-  [/ htm /, "htm"],
-  [/ htu /, "htu"],
-  [/ iat /, "iat"],
-  [/ ath /, "ath"],
-  [/not bound to a DPoP key/, "token_not_bound"],
-  [/bound to another key/, "key_mismatch"],
-  [/bound to a DPoP key/, "bound_token_as_bearer"],
-  [/jwk|RSA key/, "jwk"],
-];
-
-/** The label for a refused proof's error. */
+/** The label for a refused proof's error: the check that refused it, `nonce`, or `other` for anything else. */
 export function dpopRefusalReason(error: unknown): string {
   if (error instanceof UseDpopNonce) return "nonce";
-  if (!(error instanceof InvalidDpopProof)) return "other";
-  return REFUSAL_REASONS.find(([pattern]) => pattern.test(error.description))?.[1] ?? "other";
+  return error instanceof InvalidDpopProof ? error.reason : "other";
 }
 
 /**

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from "jose";
+import { calculateJwkThumbprint, errors, exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { createDpopKey } from "../testing/dpop-key";
 import { createProofKeyCache, jwkThumbprint, refuseProofJwk } from "./dpop-proof-key";
@@ -77,5 +77,47 @@ describe("createProofKeyCache", () => {
       expect(keys.stats.size).toBeLessThanOrEqual(3);
     }
     expect(keys.stats.imports).toBe(11);
+  });
+});
+
+describe("ProofKey.verify", () => {
+  const htu = "https://api.example.test/api/private";
+
+  it.each(["ES256", "ES384", "PS256", "RS256", "EdDSA", "Ed25519"])(
+    "accepts a %s proof, and refuses a forged one for its signature",
+    async (alg) => {
+      const [client, other] = await Promise.all([createDpopKey(alg), createDpopKey(alg)]);
+      const options = { typ: "dpop+jwt", algorithms: [alg] };
+      const key = createProofKeyCache().keyOf(client.publicJwk, alg);
+      await expect(key.verify(await client.proof({ htm: "GET", htu }), options)).resolves.toBeDefined();
+      const forged = await client.proof({ htm: "GET", htu, signWith: other });
+      await expect(key.verify(forged, options)).rejects.toBeInstanceOf(errors.JWSSignatureVerificationFailed);
+    },
+  );
+
+  it("refuses a proof with a crit header, though its signature is good (RFC 7515 §4.1.11)", async () => {
+    const client = await createDpopKey("ES256");
+    const proof = await new SignJWT({ htm: "GET", htu, iat: Math.floor(Date.now() / 1000), jti: "crit" })
+      .setProtectedHeader({
+        alg: "ES256",
+        typ: "dpop+jwt",
+        jwk: client.publicJwk,
+        crit: ["x-ext"],
+        "x-ext": true,
+      })
+      .sign(client.privateKey, { crit: { "x-ext": true } });
+    const key = createProofKeyCache().keyOf(client.publicJwk, "ES256");
+    await expect(key.verify(proof, { typ: "dpop+jwt", algorithms: ["ES256"] })).rejects.toBeInstanceOf(
+      errors.JOSENotSupported,
+    );
+  });
+
+  it("refuses a proof whose algorithm the options do not list", async () => {
+    const client = await createDpopKey("ES256");
+    const key = createProofKeyCache().keyOf(client.publicJwk, "ES256");
+    const proof = await client.proof({ htm: "GET", htu });
+    await expect(key.verify(proof, { typ: "dpop+jwt", algorithms: ["PS256"] })).rejects.toBeInstanceOf(
+      errors.JOSEAlgNotAllowed,
+    );
   });
 });

@@ -118,6 +118,7 @@ export function createRequestAuthenticator(
       const verified = await verifier.verify(token);
       if (verified.claims.cnf?.jkt !== undefined) {
         throw new InvalidDpopProof(
+          "bound_token_as_bearer",
           "The access token is bound to a DPoP key: send it with the DPoP scheme and a DPoP proof",
         );
       }
@@ -135,9 +136,13 @@ export function createRequestAuthenticator(
     });
     const verified = await verifier.verify(token);
     const jkt = verified.claims.cnf?.jkt;
-    if (jkt === undefined) throw new InvalidDpopProof("The access token is not bound to a DPoP key");
+    if (jkt === undefined)
+      throw new InvalidDpopProof("token_not_bound", "The access token is not bound to a DPoP key");
     if (jkt !== claimed.key.thumbprint) {
-      throw new InvalidDpopProof("The access token is bound to another key than the DPoP proof's");
+      throw new InvalidDpopProof(
+        "key_mismatch",
+        "The access token is bound to another key than the DPoP proof's",
+      );
     }
     await verifyProofSignature(proof, claimed.key);
     // Last, so that a refused proof never takes up a jti.
@@ -151,13 +156,14 @@ export function createRequestAuthenticator(
     } catch (cause) {
       if (cause instanceof ReplayShareExceeded) {
         throw new InvalidDpopProof(
+          "too_many_proofs",
           "This DPoP key has sent too many proofs within the proof window; wait before sending more",
           { cause },
         );
       }
       throw new DpopReplayStoreUnavailable({ cause });
     }
-    if (replayed) throw new InvalidDpopProof("The DPoP proof has already been used");
+    if (replayed) throw new InvalidDpopProof("replayed", "The DPoP proof has already been used");
     return verified;
   }
 
@@ -170,46 +176,46 @@ export function createRequestAuthenticator(
     try {
       header = decodeProtectedHeader(proof);
     } catch (cause) {
-      throw new InvalidDpopProof("The DPoP proof is not a JWT", { cause });
+      throw new InvalidDpopProof("malformed", "The DPoP proof is not a JWT", { cause });
     }
-    if (header.typ !== "dpop+jwt") throw new InvalidDpopProof('The DPoP proof typ must be "dpop+jwt"');
+    if (header.typ !== "dpop+jwt") throw new InvalidDpopProof("typ", 'The DPoP proof typ must be "dpop+jwt"');
     if (typeof header.alg !== "string" || !algorithms.has(header.alg)) {
-      throw new InvalidDpopProof(`The DPoP proof alg must be one of ${config.algorithms.join(", ")}`);
+      throw new InvalidDpopProof("alg", `The DPoP proof alg must be one of ${config.algorithms.join(", ")}`);
     }
     const jwk = header.jwk as Record<string, unknown> | undefined;
     if (typeof jwk !== "object" || jwk === null || Array.isArray(jwk)) {
-      throw new InvalidDpopProof("The DPoP proof has no jwk header");
+      throw new InvalidDpopProof("jwk", "The DPoP proof has no jwk header");
     }
     if (PRIVATE_JWK_MEMBERS.some((member) => member in jwk)) {
-      throw new InvalidDpopProof("The DPoP proof jwk must be a public key");
+      throw new InvalidDpopProof("jwk", "The DPoP proof jwk must be a public key");
     }
     const jwkRefusal = refuseProofJwk(jwk, header.alg);
-    if (jwkRefusal !== undefined) throw new InvalidDpopProof(jwkRefusal);
+    if (jwkRefusal !== undefined) throw new InvalidDpopProof("jwk", jwkRefusal);
 
     let payload: JWTPayload;
     try {
       payload = decodeJwt(proof);
     } catch (cause) {
-      throw new InvalidDpopProof(NOT_A_PROOF, { cause });
+      throw new InvalidDpopProof("claims", NOT_A_PROOF, { cause });
     }
     const { jti, iat, htm, htu, ath } = payload;
     if (REQUIRED_CLAIMS.some((claim) => payload[claim] === undefined) || typeof iat !== "number") {
-      throw new InvalidDpopProof(NOT_A_PROOF);
+      throw new InvalidDpopProof("claims", NOT_A_PROOF);
     }
     if (typeof jti !== "string" || jti.length === 0 || jti.length > 256) {
-      throw new InvalidDpopProof("The DPoP proof jti must be a string of 1 to 256 characters");
+      throw new InvalidDpopProof("jti", "The DPoP proof jti must be a string of 1 to 256 characters");
     }
     if (htm !== expected.method) {
-      throw new InvalidDpopProof("The DPoP proof htm does not match the request method");
+      throw new InvalidDpopProof("htm", "The DPoP proof htm does not match the request method");
     }
     if (!sameTargetUri(htu, expected.htu)) {
-      throw new InvalidDpopProof("The DPoP proof htu does not match the request URL");
+      throw new InvalidDpopProof("htu", "The DPoP proof htu does not match the request URL");
     }
     if (Math.abs(Date.now() / 1000 - iat) > config.proofWindowSeconds) {
-      throw new InvalidDpopProof("The DPoP proof iat is outside the accepted window");
+      throw new InvalidDpopProof("iat", "The DPoP proof iat is outside the accepted window");
     }
     if (ath !== accessTokenHash(expected.accessToken)) {
-      throw new InvalidDpopProof("The DPoP proof ath does not match the access token");
+      throw new InvalidDpopProof("ath", "The DPoP proof ath does not match the access token");
     }
     if (nonces !== undefined && !nonces.isValid(payload.nonce)) throw new UseDpopNonce(nonces.current());
     return { key: proofKeys.keyOf(jwk, header.alg), jti, iat };
@@ -224,12 +230,12 @@ export function createRequestAuthenticator(
         requiredClaims: REQUIRED_CLAIMS,
       });
     } catch (cause) {
-      throw new InvalidDpopProof(
-        cause instanceof errors.JWSSignatureVerificationFailed
-          ? "The DPoP proof signature does not verify with its jwk"
-          : NOT_A_PROOF,
-        { cause },
-      );
+      if (cause instanceof errors.JWSSignatureVerificationFailed) {
+        throw new InvalidDpopProof("signature", "The DPoP proof signature does not verify with its jwk", {
+          cause,
+        });
+      }
+      throw new InvalidDpopProof("claims", NOT_A_PROOF, { cause });
     }
   }
 
@@ -257,12 +263,12 @@ function parseDpopAuthorization(value: string): string {
 /** Exactly one `DPoP` header: Node joins repeated ones with ", ", which no JWT contains. */
 function readProofHeader(value: string | string[] | undefined): string {
   if (value === undefined || (typeof value === "string" && value.trim() === "")) {
-    throw new InvalidDpopProof("The DPoP scheme needs a DPoP proof header");
+    throw new InvalidDpopProof("missing", "The DPoP scheme needs a DPoP proof header");
   }
   if (Array.isArray(value) || value.includes(",")) {
-    throw new InvalidDpopProof("Exactly one DPoP proof header is expected");
+    throw new InvalidDpopProof("multiple", "Exactly one DPoP proof header is expected");
   }
-  if (value.length > MAX_PROOF_LENGTH) throw new InvalidDpopProof("The DPoP proof is too large");
+  if (value.length > MAX_PROOF_LENGTH) throw new InvalidDpopProof("too_large", "The DPoP proof is too large");
   return value.trim();
 }
 

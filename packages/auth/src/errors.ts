@@ -149,7 +149,37 @@ export class IntrospectionUnavailable extends AuthError {
 export class InvalidDpopProof extends AuthError {
   readonly status = 401;
   readonly code = "invalid_dpop_proof";
+  constructor(
+    /** Which check refused the proof, from a fixed set: a metric label and a log field. */
+    readonly reason: DpopRefusalReason,
+    description: string,
+    options?: AuthErrorOptions,
+  ) {
+    super(description, options);
+  }
 }
+
+/** Every check a DPoP proof can fail, one label each (RFC 9449 §4.3 and §7). */
+export type DpopRefusalReason =
+  | "missing"
+  | "multiple"
+  | "too_large"
+  | "malformed"
+  | "typ"
+  | "alg"
+  | "jwk"
+  | "claims"
+  | "jti"
+  | "htm"
+  | "htu"
+  | "iat"
+  | "ath"
+  | "signature"
+  | "token_not_bound"
+  | "key_mismatch"
+  | "bound_token_as_bearer"
+  | "too_many_proofs"
+  | "replayed";
 
 /** The API requires a server nonce in DPoP proofs and this proof has none or an old one (RFC 9449 §9). */
 export class UseDpopNonce extends AuthError {

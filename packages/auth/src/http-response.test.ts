@@ -57,7 +57,7 @@ describe("authErrorResponse", () => {
 
   it("answers a bad DPoP proof with its error in the DPoP challenge, Bearer offered next to it", () => {
     expect(
-      authErrorResponse(new InvalidDpopProof("The DPoP proof htm does not match"), {
+      authErrorResponse(new InvalidDpopProof("htm", "The DPoP proof htm does not match"), {
         resourceMetadata,
         dpop,
       }),

@@ -73,7 +73,8 @@ export const rows: HttpRow<keyof typeof servers>[] = [
   { name: "Plain Fastify route, no tRPC (floor) /api/public", server: "floor", path: "/api/public" },
 ];
 
-const PROOF_CHECK = "one ES256 DPoP proof verification, key already imported (jose `jwtVerify`)";
+const PROOF_CHECK =
+  "one ES256 DPoP proof verification, key already prepared (packages/auth's proof-key cache)";
 const CALLER_PUBLIC = "tRPC `public` through the server-side caller";
 const CALLER_PRIVATE = "tRPC `private` through the server-side caller";
 /** Each prepared before every round (not timed), then called in it. */
