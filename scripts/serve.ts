@@ -230,6 +230,7 @@ const rows: [string, string][] = [
   ["Web app", `${webOrigin}/`],
   ["API", `${apiUrl}/api/public  (REST; tRPC at ${apiUrl}/trpc)`],
   ["API docs", `${apiUrl}/docs  (Swagger UI: Authorize, then Try it out)`],
+  ["MCP", `${apiUrl}/mcp  (tools for AI agents: README, "Connect an AI agent")`],
   ["Metrics", `http://localhost:${metricsPort}/metrics  (Prometheus; not on the API's port)`],
   ["Issuer", `${issuerUrl}${issuer ? "  (embedded development issuer)" : ""}`],
 ];

@@ -13,9 +13,10 @@ import Fastify, { type FastifyServerOptions } from "fastify";
 import type { DpopOptions } from "./dpop-options";
 import { healthRoutes } from "./health";
 import { createRestErrorHandler, findAuthError, logRefusal } from "./http-errors";
+import { createOriginCheck, MCP_PATH, mcpEndpoint } from "./mcp";
 import type { ApiMetrics } from "./metrics";
 import { openApi } from "./openapi";
-import { PROTECTED_RESOURCE_METADATA_PATH, registerProtectedResourceMetadata } from "./protected-resource";
+import { protectedResourceMetadataUrl, registerProtectedResourceMetadata } from "./protected-resource";
 import { appProcedures } from "./root";
 import { addSecurityHeaders, restSecurityHeaders } from "./security-headers";
 import { createHttpContextFactory, router } from "./trpc";
@@ -48,9 +49,9 @@ export interface AppOptions {
 }
 
 /**
- * Builds the API (tRPC at `/trpc`, REST mirrors at `/api/*`, their OpenAPI document and docs,
- * RFC 9728 metadata) without listening, so tests can use `app.inject()` or listen on a port of
- * their choosing.
+ * Builds the API (tRPC at `/trpc`, REST mirrors at `/api/*`, their OpenAPI document and docs, MCP
+ * tools at `/mcp`, RFC 9728 metadata) without listening, so tests can use `app.inject()` or listen
+ * on a port of their choosing.
  */
 export async function buildApp({
   verifier,
@@ -94,16 +95,18 @@ export async function buildApp({
     nonces,
     observer: metrics?.authObserver,
   });
-  const challenges = (): ChallengeOptions => ({
-    resourceMetadata: publicUrl + PROTECTED_RESOURCE_METADATA_PATH,
+  // Each resource's challenges name its own RFC 9728 metadata: the API's, or its MCP endpoint's.
+  const challengesFor = (resourcePath: string) => (): ChallengeOptions => ({
+    resourceMetadata: protectedResourceMetadataUrl(publicUrl, resourcePath),
     dpop: authenticator.dpop,
   });
+  const challenges = challengesFor("");
 
   addSecurityHeaders(app, restSecurityHeaders({ https: publicUrl.startsWith("https:") }));
   await app.register(cors, {
     origin: corsOrigins,
     methods: ["GET", "POST", "OPTIONS"],
-    allowedHeaders: ["Content-Type", "Authorization", "DPoP"],
+    allowedHeaders: ["Content-Type", "Authorization", "DPoP", "Mcp-Protocol-Version"],
     exposedHeaders: ["WWW-Authenticate", "Retry-After", "DPoP-Nonce"],
   });
 
@@ -128,6 +131,14 @@ export async function buildApp({
     publicUrl: getPublicUrl,
     issuerCaFile,
     issuerFetchOrigins,
+  });
+
+  await app.register(mcpEndpoint, {
+    procedures,
+    router: appRouter,
+    createContext: createHttpContextFactory(authenticator, metrics?.decisions("mcp")),
+    challenges: challengesFor(MCP_PATH),
+    isAllowedOrigin: createOriginCheck(corsOrigins, getPublicUrl),
   });
 
   await app.register(fastifyTRPCPlugin, {

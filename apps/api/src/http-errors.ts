@@ -23,8 +23,8 @@ export function findAuthError(error: unknown): AuthError | undefined {
   return undefined;
 }
 
-/** A procedure's input that failed its zod schema, as one readable line. */
-function describeInvalidInput(error: TRPCError): string | undefined {
+/** A procedure's input that failed its zod schema, as one readable line naming each field. */
+export function describeInvalidInput(error: TRPCError): string | undefined {
   const issues = (error.cause as { issues?: unknown } | undefined)?.issues;
   if (error.code !== "BAD_REQUEST" || !Array.isArray(issues)) return undefined;
   const lines = issues.map((issue: { path?: PropertyKey[]; message?: string }) => {

@@ -116,7 +116,8 @@ export const openApi: FastifyPluginAsync<OpenApiOptions> = async (app, options) 
         title: "Quickstart API",
         version: "1.0.0",
         description:
-          "The REST mirrors of the API's tRPC procedures. Paste an access token, or get one with a flow below.",
+          "The REST mirrors of the API's tRPC procedures. Paste an access token, or get one with a flow below. " +
+          "The same procedures are MCP tools for AI agents at `/mcp` (Streamable HTTP), with the same tokens and scopes.",
       },
       // Its flows are filled in per document, from the issuer's discovery (see completeDocument).
       components: {

@@ -5,10 +5,10 @@
  * zod input and output, serializes the answer and is what @fastify/swagger documents.
  */
 import type { IncomingMessage } from "node:http";
-import type { AnyTRPCProcedure, AnyTRPCRouter, TRPCRouterRecord } from "@trpc/server";
+import type { AnyTRPCRouter, TRPCRouterRecord } from "@trpc/server";
 import type { FastifyPluginAsync, FastifySchema } from "fastify";
-import { z } from "zod";
-import { type ContextInner, createCallerFactory, type Meta } from "./trpc";
+import { abortWhenClientLeaves, createProcedureCall, jsonSchemaOf, listProcedures } from "./procedures";
+import type { ContextInner, Meta } from "./trpc";
 
 export interface RestMirrorsOptions {
   /** The record given to `router()`; walked for procedures with `meta.rest`. */
@@ -16,22 +16,6 @@ export interface RestMirrorsOptions {
   /** The router built from it, called through `createCallerFactory`. */
   router: AnyTRPCRouter;
   createContext: (options: { req: IncomingMessage }) => ContextInner;
-}
-
-/** Each procedure of a record (plain nested objects) with its dotted path and its meta. */
-export function listProcedures(record: TRPCRouterRecord, prefix = ""): { path: string; meta: Meta }[] {
-  return Object.entries(record).flatMap(([key, value]) =>
-    // tRPC's own test for a procedure: procedures are functions, nested records plain objects.
-    typeof value === "function"
-      ? [{ path: prefix + key, meta: ((value as AnyTRPCProcedure).meta ?? {}) as Meta }]
-      : listProcedures(value, `${prefix}${key}.`),
-  );
-}
-
-/** A zod schema as the JSON Schema (2020-12, as OpenAPI 3.1 uses) of what it accepts or returns. */
-function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
-  const { $schema: _, ...jsonSchema } = z.toJSONSchema(schema, { io });
-  return jsonSchema;
 }
 
 /** A documented error answer: the quickstart's `{ code, description }` with the codes it can carry. */
@@ -102,34 +86,20 @@ function routeSchema(path: string, meta: Meta): FastifySchema {
 }
 
 export const restMirrors: FastifyPluginAsync<RestMirrorsOptions> = async (app, options) => {
-  const createCaller = createCallerFactory(options.router);
+  const call = createProcedureCall(options.router);
   for (const { path, meta } of listProcedures(options.procedures)) {
     if (!meta.rest) continue;
-    const keys = path.split(".");
-    const inputFromQuery = meta.rest.method === "GET";
+    const { method } = meta.rest;
     app.route({
-      method: meta.rest.method,
+      method,
       url: meta.rest.path,
       schema: routeSchema(path, meta),
       // The schema documents the input; the procedure validates it, after authentication.
       validatorCompiler: () => () => true,
       handler: async (request, reply) => {
-        // Aborts the procedure's `signal` when the client goes away before the answer; not Fastify's
-        // `request.signal`, which also aborts once a POST body has been read. `on`, not `once`: a
-        // response closes once, and `once` would wrap the listener and remove it on every request.
-        const aborted = new AbortController();
-        reply.raw.on("close", () => {
-          if (!reply.raw.writableFinished) aborted.abort();
-        });
-        const caller = createCaller(options.createContext({ req: request.raw }), {
-          signal: aborted.signal,
-        });
-        const procedure = keys.reduce<unknown>(
-          (node, key) => (node as Record<string, unknown>)[key],
-          caller,
-        ) as (input: unknown) => Promise<unknown>;
-        const input = inputFromQuery ? nonEmpty(request.query) : request.body;
-        return procedure(input);
+        const input = method === "GET" ? nonEmpty(request.query) : request.body;
+        const context = options.createContext({ req: request.raw });
+        return call(context, path, input, abortWhenClientLeaves(reply.raw));
       },
     });
   }

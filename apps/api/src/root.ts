@@ -10,14 +10,17 @@
  *   summary: "Greets someone",
  *   // Optional: also serve it as REST (a POST takes a JSON body, a GET the query string).
  *   rest: { method: "POST", path: "/api/greet" },
- *   // Validated on tRPC and REST alike, after the token and its scopes are checked.
+ *   // Optional: also an MCP tool for AI agents at /mcp (the scopes it needs are added to this).
+ *   mcp: { description: "Greets someone by name." },
+ *   // Validated on tRPC, REST and MCP alike, after the token and its scopes are checked.
  *   input: z.object({ name: z.string().min(1) }),
  *   output: z.object({ message: z.string() }),
  * }).mutation(({ input, ctx }) => ({ message: `Hello ${input.name}, from ${ctx.token.claims.sub}` })),
  * ```
  *
- * That one definition gives the tRPC procedure, the REST route (auth, scopes and input validation
- * through the same procedure), its OpenAPI operation at /api/openapi.json and its entry on /docs.
+ * That one definition gives the tRPC procedure, the REST route and the MCP tool (auth, scopes and
+ * input validation through the same procedure), its OpenAPI operation at /api/openapi.json and its
+ * entry on /docs.
  * A new scope goes in scopes.ts first. Group endpoints in plain nested objects, not `router()`s.
  */
 import type { inferRouterInputs, inferRouterOutputs, TRPCRouterRecord } from "@trpc/server";
@@ -31,16 +34,19 @@ export const appProcedures = {
   public: endpoint(publicProcedure, {
     summary: "A message anyone can read",
     rest: { method: "GET", path: "/api/public" },
+    mcp: { description: "Reads the public message, which any caller may read." },
     output: message,
   }).query(() => ({ message: MESSAGES.public })),
   private: endpoint(protectedProcedure, {
     summary: "A message for any valid access token",
     rest: { method: "GET", path: "/api/private" },
+    mcp: { description: "Reads the private message, for any signed-in user." },
     output: message,
   }).query(() => ({ message: MESSAGES.private })),
   privateScoped: endpoint(scopedProcedure("read:messages"), {
     summary: "A message for access tokens granting read:messages",
     rest: { method: "GET", path: "/api/private-scoped" },
+    mcp: { description: "Reads the private message reserved for users granted read:messages." },
     output: message,
   }).query(() => ({ message: MESSAGES.privateScoped })),
 } satisfies TRPCRouterRecord;

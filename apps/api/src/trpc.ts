@@ -72,8 +72,8 @@ export function createHttpContextFactory(authenticator: RequestAuthenticator, de
 /**
  * 2. INITIALIZATION
  *
- * `Meta` is what each procedure declares about itself: the REST mirrors, the OpenAPI document and
- * the docs page read it, so nothing about an endpoint is written twice.
+ * `Meta` is what each procedure declares about itself: the REST mirrors, the MCP tools, the OpenAPI
+ * document and the docs page read it, so nothing about an endpoint is written twice.
  *
  * The error formatter puts the quickstart's `{ code, description }` in `error.data.auth`, typed
  * for clients, and never sends a stack trace or an internal error's message.
@@ -85,6 +85,11 @@ export interface Meta {
   scopes?: readonly Scope[];
   /** Also serve the procedure at this REST route: GET takes input from the query string, POST from a JSON body. */
   rest?: { method: "GET" | "POST"; path: `/${string}` };
+  /**
+   * Also serve the procedure as a tool at `/mcp`, named by its path: `description` tells an AI agent
+   * what it does and when to call it (the scopes it needs are added).
+   */
+  mcp?: { description: string };
   /** Set by {@link endpoint}: the zod schemas the procedure validates with, for the REST mirrors' documentation. */
   input?: z.ZodType;
   output?: z.ZodType;

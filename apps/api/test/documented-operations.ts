@@ -9,7 +9,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import type { FastifyInstance } from "fastify";
 import { generate, type JsonSchema } from "json-schema-faker";
 import { expect } from "vitest";
-import { listProcedures } from "../src/rest-mirrors";
+import { listProcedures } from "../src/procedures";
 
 /** The example OpenAPI shows for a body or a parameter (@fastify/swagger moves a schema's `examples` there). */
 interface Examples {

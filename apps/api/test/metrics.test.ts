@@ -105,6 +105,41 @@ afterAll(async () => {
   await issuer?.close();
 });
 
+describe("MCP's decisions, counted with transport mcp", () => {
+  it("counts the tool calls' decisions, and the requests refused before any tool runs", async () => {
+    const api = await startApi(issuer);
+    const alice = await issuer.sign({ sub: SUBJECT, scope: "read:messages" });
+    const bob = await issuer.sign({ sub: "bob", scope: "" });
+    const post = (body: object, headers: Record<string, string> = {}) =>
+      fetch(`${api.baseUrl}/mcp`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          ...headers,
+        },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, ...body }),
+      }).then((response) => response.status);
+    const call = (name: string) => ({ method: "tools/call", params: { name } });
+    // 2 tool calls allowed, 1 refused by the procedure (403), 1 refused at the door (401); the list
+    // and the public tool make no decision.
+    expect(await post(call("privateScoped"), bearer(alice))).toBe(200);
+    expect(await post(call("private"), bearer(alice))).toBe(200);
+    expect(await post(call("privateScoped"), bearer(bob))).toBe(403);
+    expect(await post({ method: "tools/list" })).toBe(401);
+    expect(await post({ method: "tools/list" }, bearer(alice))).toBe(200);
+    expect(await post(call("public"), bearer(alice))).toBe(200);
+
+    const { value } = await scrape(api);
+    const decisions = (labels: Record<string, string>) => value("auth_decisions_total", labels);
+    expect(decisions({ transport: "mcp", result: "allowed" })).toBe(2);
+    expect(decisions({ transport: "mcp", result: "refused", code: "Unauthorized" })).toBe(1);
+    expect(decisions({ transport: "mcp", result: "refused", code: "authorization_header_missing" })).toBe(1);
+    expect(decisions({ transport: "mcp" })).toBe(4);
+    expect(decisions({ transport: "rest" }) ?? 0).toBe(0);
+  });
+});
+
 describe("metrics for a known sequence of requests", () => {
   let api: Api;
   let alice: string;

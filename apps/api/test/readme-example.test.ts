@@ -2,7 +2,7 @@
  * The README's "Add an endpoint" example, pasted into root.ts as documented, keeps `npm test` green.
  * The example is the same text in README.md and in root.ts's header. Pasted into a copy of root.ts
  * (beside the real modules), it must be formatted as biome wants and compile. The copy's endpoint
- * must then answer on tRPC and REST, be in the OpenAPI document, and pass the OpenAPI test's walk of
+ * must then answer on tRPC, REST and MCP, be in the OpenAPI document, and pass the OpenAPI test's walk of
  * every documented response, beside add-endpoint.test.ts's procedures. apps/api/turbo.json makes
  * README.md and biome.json inputs of the cached test task, so editing either reruns this.
  */
@@ -105,6 +105,23 @@ afterAll(async () => {
   rmSync(copyDir, { recursive: true, force: true });
 });
 
+/** The example's REST route called as alice, with a valid input built from its documented schema. */
+async function callExampleOverRest() {
+  const operation = listOperations(document).find(({ operation }) => operation.operationId === exampleKey);
+  if (!operation) throw new Error(`the example's ${exampleKey} has no REST route in the OpenAPI document`);
+  const { body, query } = await buildValidInput(operation.operation);
+  const input: unknown = body ? JSON.parse(body) : Object.fromEntries(new URLSearchParams(query));
+  const authorization = `Bearer ${await issuer.sign({ sub: "alice" })}`;
+  const rest = await app.inject({
+    method: operation.method as "GET",
+    url: query ? `${operation.path}?${query}` : operation.path,
+    headers: { authorization, ...(body ? { "content-type": "application/json" } : {}) },
+    ...(body ? { payload: body } : {}),
+  });
+  expect(rest.statusCode, rest.body).toBe(200);
+  return { operation, input, authorization, rest };
+}
+
 describe("the README's Add an endpoint example", () => {
   it("is the text root.ts's header shows", () => {
     expect(example).toMatch(/^\w+: endpoint\(/);
@@ -132,19 +149,7 @@ describe("the README's Add an endpoint example", () => {
 
   it("adds one endpoint, answering on tRPC and REST with the same result", async () => {
     const name = exampleKey;
-    const operation = listOperations(document).find(({ operation }) => operation.operationId === name);
-    if (!operation) throw new Error(`the example's ${name} has no REST route in the OpenAPI document`);
-    const { body, query } = await buildValidInput(operation.operation);
-    const input: unknown = body ? JSON.parse(body) : Object.fromEntries(new URLSearchParams(query));
-    const authorization = `Bearer ${await issuer.sign({ sub: "alice" })}`;
-
-    const rest = await app.inject({
-      method: operation.method as "GET",
-      url: query ? `${operation.path}?${query}` : operation.path,
-      headers: { authorization, ...(body ? { "content-type": "application/json" } : {}) },
-      ...(body ? { payload: body } : {}),
-    });
-    expect(rest.statusCode, rest.body).toBe(200);
+    const { operation, input, authorization, rest } = await callExampleOverRest();
 
     // The example's REST method follows tRPC's: a POST mirrors a mutation, a GET a query.
     const trpcInput = JSON.stringify(input);
@@ -164,6 +169,27 @@ describe("the README's Add an endpoint example", () => {
     );
     expect(trpc.statusCode, trpc.body).toBe(200);
     expect(trpc.json().result.data).toEqual(rest.json());
+  });
+
+  it("is an MCP tool too, answering with the REST route's result", async () => {
+    const { input, authorization, rest } = await callExampleOverRest();
+    const mcp = await app.inject({
+      method: "POST",
+      url: "/mcp",
+      headers: {
+        authorization,
+        accept: "application/json, text/event-stream",
+        "content-type": "application/json",
+      },
+      payload: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: exampleKey, arguments: input },
+      }),
+    });
+    expect(mcp.statusCode, mcp.body).toBe(200);
+    expect(mcp.json().result.structuredContent).toEqual(rest.json());
   });
 
   it("leaves the OpenAPI test green: a valid document listing every mirror, each answer as documented", async () => {

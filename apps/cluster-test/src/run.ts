@@ -3,7 +3,8 @@
  * issuer, three replicas of the built API started as apps/api/Dockerfile starts them, and Debian's
  * nginx with deploy/nginx's template rendered for their loopback ports. Then the checks of issue 12:
  * spread, throughput with one and three replicas, kill -9 and a rolling restart under load, key
- * rotation and revocation. Prints a table; exits 1 if a check failed; stops everything it started.
+ * rotation and revocation; and issue 18's MCP tool calls, spread with no session affinity. Prints a
+ * table; exits 1 if a check failed; stops everything it started.
  */
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
@@ -12,9 +13,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { MESSAGES } from "@quickstart/api";
 import { createDpopKey, startTestRedis } from "@quickstart/auth/testing";
 import { AUDIENCE, ClusterIssuer, kidOf } from "./issuer";
 import { type LoadResult, startLoad } from "./load";
+import { callToolRepeatedly } from "./mcp-agent";
 import { startLoadBalancer } from "./nginx";
 import { killAll } from "./processes";
 import { type RunningPrometheus, startPrometheus } from "./prometheus";
@@ -27,6 +30,7 @@ const apiDir = join(repoRoot, "apps/api");
 const REPLICAS = 3;
 const CONNECTIONS = 50;
 const SPREAD_REQUESTS = 3000;
+const MCP_TOOL_CALLS = 30;
 const THROUGHPUT_ROUNDS = 4;
 const THROUGHPUT_ROUND_SECONDS = 3;
 /** The issue's bound for a revoked key, with AUTH_JWKS_MAX_AGE_S=2. */
@@ -207,6 +211,34 @@ async function runChecks(
     `${loadSummary(spread)}; replicas logged ${shares.join(" / ")} under nginx's request ids (${logged} in all)`,
   );
   await checkDecisionsInPrometheus(prometheus, replicas, shares, lb.url);
+
+  // MCP: an SDK client's stateless requests spread over the replicas, with no session affinity.
+  {
+    const { requests, results } = await callToolRepeatedly({
+      mcpUrl: `${lb.url}/mcp`,
+      authorization,
+      tool: "privateScoped",
+      calls: MCP_TOOL_CALLS,
+      requestIdPrefix: "mcp-",
+    });
+    const expected = JSON.stringify({ message: MESSAGES.privateScoped });
+    const answered = results.filter((result) => JSON.stringify(result) === expected).length;
+    const shares = await Promise.all(replicas.map((replica) => replica.countCompleted("mcp-")));
+    const logged = shares.reduce((sum, share) => sum + share, 0);
+    // Each tool call is one allowed decision, counted with transport "mcp" by whichever replica ran it.
+    await prometheus.waitForScrapesAfter(Date.now(), 10_000);
+    const [decided] = await prometheus.query(
+      'sum(auth_decisions_total{job="api",transport="mcp",result="allowed"})',
+    );
+    record(
+      `${MCP_TOOL_CALLS} MCP tool calls through nginx`,
+      answered === MCP_TOOL_CALLS &&
+        logged === requests &&
+        shares.every((share) => share > 0) &&
+        decided?.value === MCP_TOOL_CALLS,
+      `${answered} × privateScoped's structured result; the client's ${requests} requests (initialize, notification, calls) logged by the replicas ${shares.join(" / ")}; Prometheus: ${decided?.value} allowed decisions with transport "mcp"`,
+    );
+  }
 
   // DPoP: a proof accepted by one replica is refused by every other (the replay store is Redis),
   // directly and through nginx.

@@ -38,6 +38,21 @@ export const rows: HttpRow<keyof typeof servers>[] = [
     auth: bearer,
     anonymousStatus: 207,
   },
+  // One JSON-RPC request per POST, as a stateless MCP client sends them: a new SDK server and
+  // transport each time, the procedure through the server-side caller.
+  {
+    name: "MCP tools/call privateScoped (POST /mcp)",
+    server: "api",
+    path: "/mcp",
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "mcp-protocol-version": "2025-11-25",
+    },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "privateScoped" } }),
+    auth: bearer,
+  },
   { name: "Express peer /api/public", server: "peer", path: "/api/public" },
   { name: "Express peer /api/private", server: "peer", path: "/api/private", auth: bearer },
   { name: "Express peer /api/private-scoped", server: "peer", path: "/api/private-scoped", auth: bearer },
