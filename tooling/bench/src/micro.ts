@@ -5,16 +5,20 @@ import { createDpopKey, startTestIntrospectionServer, startTestIssuer } from "@q
 import type { InProcessContext, InProcessRow } from "./bench";
 
 /** A new verifier with its key set fetched and `token` cached, as a running API's is. */
-async function warmVerifier({ issuer }: InProcessContext, token: string) {
-  const verifier = createAccessTokenVerifier(issuer.verifierConfig);
+async function warmVerifier({ issuer }: InProcessContext, token: string, issuers?: string[]) {
+  const verifier = createAccessTokenVerifier({ ...issuer.verifierConfig, issuer: issuers ?? issuer.issuer });
   await verifier.verify(token);
   return verifier;
 }
 
-/** Verifies tokens that the verifier has not seen: a signature check each. */
-export async function verifyFreshTokens(context: InProcessContext) {
+/** Verifies tokens that the verifier has not seen: a signature check each; `issuers` also trusted, never asked. */
+export async function verifyFreshTokens(context: InProcessContext, issuers: string[] = []) {
   const [first = "", ...others] = context.tokens;
-  const verifier = await warmVerifier(context, first);
+  const verifier = await warmVerifier(
+    context,
+    first,
+    issuers.length ? [context.issuer.issuer, ...issuers] : undefined,
+  );
   return { calls: others.length, call: (i: number) => verifier.verify(others[i] ?? "") };
 }
 
