@@ -110,6 +110,7 @@ function toolError(error: unknown, onInternalError: (error: unknown) => void): C
  */
 function createMcpServer(
   tools: Map<string, McpTool>,
+  definitions: Tool[],
   call: (tool: McpTool, input: unknown) => Promise<unknown>,
   onRefused: (error: AuthError) => void,
   onInternalError: (error: unknown) => void,
@@ -117,9 +118,7 @@ function createMcpServer(
   // The low-level Server rather than McpServer: the procedures validate their own input, after
   // authentication and the scope check, and their JSON Schemas come from their zod schemas.
   const server = new Server({ name: "quickstart-api", version: "1.0.0" }, { capabilities: { tools: {} } });
-  server.setRequestHandler(ListToolsRequestSchema, () => ({
-    tools: [...tools.values()].map((tool) => tool.definition),
-  }));
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: definitions }));
   server.setRequestHandler(CallToolRequestSchema, async ({ params }) => {
     const tool = tools.get(params.name);
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${params.name}`);
@@ -174,6 +173,8 @@ function requestId(body: unknown): string | number | null {
 
 export const mcpEndpoint: FastifyPluginAsync<McpOptions> = async (app, options) => {
   const tools = new Map(listTools(options.procedures).map((tool) => [tool.definition.name, tool]));
+  // The same for every request: listed once, not per tools/list.
+  const definitions = [...tools.values()].map((tool) => tool.definition);
   const callProcedure: ProcedureCall = createProcedureCall(options.router);
   // Each request's context, made (and its token verified) once, before its body is read.
   const contexts = new WeakMap<FastifyRequest, ContextInner>();
@@ -244,6 +245,7 @@ export const mcpEndpoint: FastifyPluginAsync<McpOptions> = async (app, options) 
     let refusal: AuthError | undefined;
     const server = createMcpServer(
       tools,
+      definitions,
       (tool, input) => callProcedure(context, tool.path, input, signal),
       (error) => {
         refusal = error;
