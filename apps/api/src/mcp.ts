@@ -96,11 +96,11 @@ function toolResult(tool: McpTool, output: unknown): CallToolResult {
 
 /** A failed call as a tool error the agent can read and correct (MCP tool errors are results, not protocol errors). */
 function toolError(error: unknown, onInternalError: (error: unknown) => void): CallToolResult {
-  const text =
-    error instanceof TRPCError && error.code !== "INTERNAL_SERVER_ERROR"
-      ? (describeInvalidInput(error) ?? error.message)
-      : "Internal server error";
-  if (text === "Internal server error") onInternalError(error);
+  if (!(error instanceof TRPCError) || error.code === "INTERNAL_SERVER_ERROR") {
+    onInternalError(error);
+    return { isError: true, content: [{ type: "text", text: "Internal server error" }] };
+  }
+  const text = describeInvalidInput(error) ?? error.message;
   return { isError: true, content: [{ type: "text", text }] };
 }
 
