@@ -6,7 +6,7 @@
  * from it becomes the HTTP answer (401 or 403 with its challenge), as the MCP authorization spec
  * wants, through the same AuthError mapping as REST and tRPC.
  */
-import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
+import type { IncomingHttpHeaders } from "node:http";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import {
@@ -18,7 +18,7 @@ import {
   type Tool,
 } from "@modelcontextprotocol/sdk/types.js";
 import { type AuthError, authErrorResponse, type ChallengeOptions, toAuthError } from "@quickstart/auth";
-import { type AnyTRPCRouter, TRPCError, type TRPCRouterRecord } from "@trpc/server";
+import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { describeInvalidInput, findAuthError, logRefusal } from "./http-errors";
 import {
@@ -27,17 +27,14 @@ import {
   jsonSchemaOf,
   listProcedures,
   type ProcedureCall,
+  type ProceduresOptions,
 } from "./procedures";
 import type { ContextInner, Meta } from "./trpc";
 
 export const MCP_PATH = "/mcp";
 
-export interface McpOptions {
-  /** The record given to `router()`; walked for procedures with `meta.mcp`. */
-  procedures: TRPCRouterRecord;
-  /** The router built from it, called through `createCallerFactory`. */
-  router: AnyTRPCRouter;
-  createContext: (options: { req: IncomingMessage }) => ContextInner;
+/** The procedures served are those with `meta.mcp`. */
+export interface McpOptions extends ProceduresOptions {
   /** The challenges of `/mcp`'s refusals: `resource_metadata` names its own metadata document. */
   challenges: () => ChallengeOptions;
   /** Whether a browser request from this `Origin` may use the endpoint (see {@link createOriginCheck}). */
