@@ -277,8 +277,11 @@ export function createOriginCheck(corsOrigins: "*" | string[], publicUrl: () => 
   return (origin: string): boolean => {
     if (origin === new URL(publicUrl()).origin) return true;
     if (corsOrigins !== "*") return corsOrigins.includes(origin);
-    if (!URL.canParse(origin)) return false;
-    const { protocol, hostname } = new URL(origin);
-    return /^https?:$/.test(protocol) && ["localhost", "127.0.0.1", "[::1]"].includes(hostname);
+    const url = URL.parse(origin);
+    return (
+      url !== null &&
+      /^https?:$/.test(url.protocol) &&
+      ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname)
+    );
   };
 }
