@@ -284,7 +284,7 @@ function requireTenantsWithTemplate(
 }
 
 /** The issuers, from AUTH_ISSUER, else AUTHOK_DOMAIN (each `https://<domain>/`), in order. */
-export function issuersFromEnv(env: Pick<ApiEnv, "AUTH_ISSUER" | "AUTHOK_DOMAIN">): string[] {
+function issuersFromEnv(env: Pick<ApiEnv, "AUTH_ISSUER" | "AUTHOK_DOMAIN">): string[] {
   return env.AUTH_ISSUER ?? (env.AUTHOK_DOMAIN ?? []).map((domain) => `https://${domain}/`);
 }
 
