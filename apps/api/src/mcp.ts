@@ -17,7 +17,13 @@ import {
   McpError,
   type Tool,
 } from "@modelcontextprotocol/sdk/types.js";
-import { type AuthError, authErrorResponse, type ChallengeOptions, toAuthError } from "@quickstart/auth";
+import {
+  type AuthError,
+  authErrorResponse,
+  type ChallengeOptions,
+  isLoopback,
+  toAuthError,
+} from "@quickstart/auth";
 import { type AnyTRPCRouter, TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { describeInvalidInput, findAuthError, logRefusal } from "./http-errors";
@@ -280,6 +286,6 @@ export function createOriginCheck(corsOrigins: "*" | string[], publicUrl: () => 
     if (corsOrigins !== "*") return corsOrigins.includes(origin);
     if (!URL.canParse(origin)) return false;
     const { protocol, hostname } = new URL(origin);
-    return /^https?:$/.test(protocol) && ["localhost", "127.0.0.1", "[::1]"].includes(hostname);
+    return /^https?:$/.test(protocol) && isLoopback(hostname);
   };
 }
