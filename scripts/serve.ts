@@ -92,6 +92,10 @@ const webOrigin = `http://localhost:${webPort}`;
 const apiUrl = apiUrlFromEnv({ ...env, PORT: String(apiPort) });
 // The API's MCP endpoint, as its RFC 9728 metadata names it (API_PUBLIC_URL, else where it listens).
 const mcpUrl = `${(env.API_PUBLIC_URL?.trim() || apiUrl).replace(/\/+$/, "")}/mcp`;
+// The API's identifiers at the embedded issuer: yours (default https://quickstarts/api, the default
+// audience) and the MCP endpoint's URL, which MCP clients send as their `resource` (RFC 8707). Both
+// name this one API, so the API accepts a token for either on every route.
+const embeddedAudiences = issuerSettings && [...new Set([...issuerSettings.API_AUDIENCE, mcpUrl])];
 
 // 2. The issuer, in this process: it prints the machine client's secret in the summary below.
 const issuerLog: IssuerLogger = {
@@ -104,7 +108,7 @@ if (issuerSettings) {
   issuer = await startIssuer({
     port: issuerPort,
     host: "localhost",
-    audience: embeddedAudiences(issuerSettings.API_AUDIENCE),
+    audience: embeddedAudiences,
     // Your WEB_ORIGIN, else the web app's origin on the port chosen above.
     webOrigins: env.WEB_ORIGIN ? issuerSettings.WEB_ORIGIN : [webOrigin],
     // Your API_ORIGIN, else the API's: its /docs page may get the machine client's tokens.
@@ -115,7 +119,7 @@ if (issuerSettings) {
   }).catch((error: unknown) => fail((error as Error).message));
 }
 const issuerUrl = issuer?.url ?? firstOfList(env.AUTH_ISSUER) ?? `https://${firstOfList(env.AUTHOK_DOMAIN)}/`;
-const audience = issuerSettings ? embeddedAudiences(issuerSettings.API_AUDIENCE).join(",") : env.API_AUDIENCE;
+const audience = embeddedAudiences ? embeddedAudiences.join(",") : env.API_AUDIENCE;
 if (!audience)
   fail("API_AUDIENCE is required with AUTH_ISSUER/AUTHOK_DOMAIN: the API's identifier at your issuer.");
 
@@ -180,8 +184,8 @@ const parts: { child: ManagedChild; label: string; url: string }[] = [
       "web",
       vite,
       [...(dev ? [] : ["preview"]), "--port", String(webPort), "--strictPort", "--host", "localhost"],
-      // The web app asks for a token for the API's first (default) identifier.
-      { cwd: fromRoot("apps/web"), env: { ...childEnv, API_AUDIENCE: audience.split(",")[0]?.trim() } },
+      // The web app asks for a token for the first of API_AUDIENCE (apps/web/src/env.ts).
+      { cwd: fromRoot("apps/web"), env: childEnv },
     ),
     label: "web app",
     url: `${webOrigin}/`,
@@ -230,7 +234,7 @@ const rows: [string, string][] = [
   ["Web app", `${webOrigin}/`],
   ["API", `${apiUrl}/api/public  (REST; tRPC at ${apiUrl}/trpc)`],
   ["API docs", `${apiUrl}/docs  (Swagger UI: Authorize, then Try it out)`],
-  ["MCP", `${apiUrl}/mcp  (tools for AI agents: README, "Connect an AI agent")`],
+  ["MCP", `${mcpUrl}  (tools for AI agents: README, "Connect an AI agent")`],
   ["Metrics", `http://localhost:${metricsPort}/metrics  (Prometheus; not on the API's port)`],
   ["Issuer", `${issuerUrl}${issuer ? "  (embedded development issuer)" : ""}`],
 ];
@@ -252,15 +256,6 @@ console.log(
 );
 console.log(`  ${tokenEnv}${callEnv}pnpm call`);
 console.log("\nPress Ctrl-C to stop.\n");
-
-/**
- * The API's identifiers at the embedded issuer: yours (default https://quickstarts/api, the
- * default audience) and the MCP endpoint's URL, which MCP clients send as their `resource`
- * (RFC 8707). Both name this one API, so the API accepts a token for either on every route.
- */
-function embeddedAudiences(configured: readonly string[]): string[] {
-  return [...new Set([...configured, mcpUrl])];
-}
 
 function originOf(url: string): string {
   const origin = URL.parse(url)?.origin;

@@ -17,7 +17,13 @@ import {
   McpError,
   type Tool,
 } from "@modelcontextprotocol/sdk/types.js";
-import { type AuthError, authErrorResponse, type ChallengeOptions, toAuthError } from "@quickstart/auth";
+import {
+  type AuthError,
+  authErrorResponse,
+  type ChallengeOptions,
+  isLoopback,
+  toAuthError,
+} from "@quickstart/auth";
 import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { describeInvalidInput, findAuthError, logRefusal } from "./http-errors";
@@ -278,10 +284,6 @@ export function createOriginCheck(corsOrigins: "*" | string[], publicUrl: () => 
     if (origin === new URL(publicUrl()).origin) return true;
     if (corsOrigins !== "*") return corsOrigins.includes(origin);
     const url = URL.parse(origin);
-    return (
-      url !== null &&
-      /^https?:$/.test(url.protocol) &&
-      ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname)
-    );
+    return url !== null && /^https?:$/.test(url.protocol) && isLoopback(url.hostname);
   };
 }

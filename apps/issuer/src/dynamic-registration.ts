@@ -1,10 +1,8 @@
+import { isLoopback } from "@quickstart/auth";
 import type { Middleware } from "koa";
 import { type Configuration, errors } from "oidc-provider";
 
 type ClientMetadataHook = NonNullable<Configuration["extraClientMetadata"]>;
-
-/** Hosts a local app listens on for its authorization code (RFC 8252 §7.3, plus `localhost`). */
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 /**
  * Metadata a registering client may choose, and the ids oidc-provider assigned (over any the
@@ -36,7 +34,7 @@ const REGISTERED_CLIENT = {
 /** Whether `uri` is an `http` URI (or origin) on a loopback host, any port: a local app's. */
 function isLoopbackUri(uri: unknown): boolean {
   const url = typeof uri === "string" ? URL.parse(uri) : null;
-  return url?.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname);
+  return url?.protocol === "http:" && isLoopback(url.hostname);
 }
 
 /**

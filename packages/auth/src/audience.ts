@@ -28,7 +28,7 @@ export interface AudienceClaims {
 }
 
 /** `audiences` as a refusal names them: one in quotes, several as a list. */
-export function describeAudiences(audiences: readonly string[]): string {
+function describeAudiences(audiences: readonly string[]): string {
   return quote(audiences.length === 1 ? audiences[0] : audiences);
 }
 

@@ -18,7 +18,8 @@ export const ALLOWED_ALGORITHMS = [
 
 export type SigningAlgorithm = (typeof ALLOWED_ALGORITHMS)[number];
 
-function isLoopback(hostname: string): boolean {
+/** Whether a URL's `hostname` is this machine's: `localhost`, `127.0.0.1` or `[::1]`. */
+export function isLoopback(hostname: string): boolean {
   return hostname === "localhost" || hostname === "127.0.0.1" || hostname === "[::1]";
 }
 

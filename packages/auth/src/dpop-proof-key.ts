@@ -16,7 +16,7 @@ const THUMBPRINT_MEMBERS: Record<string, readonly string[]> = {
   RSA: ["e", "kty", "n"],
 };
 /** Larger RSA keys make each signature check many times dearer, and no DPoP client needs one. */
-export const MAX_RSA_BITS = 4096;
+const MAX_RSA_BITS = 4096;
 
 /**
  * Why a proof's `jwk` cannot be checked with `alg`, or undefined when it can: the key type and curve

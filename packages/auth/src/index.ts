@@ -18,6 +18,7 @@ export {
   type IntrospectionConfig,
   introspectionConfigSchema,
   isIssuerTemplate,
+  isLoopback,
   issuerUrlSchema,
   type SigningAlgorithm,
   TENANT_PLACEHOLDER,

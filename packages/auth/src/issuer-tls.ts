@@ -45,7 +45,7 @@ export async function createIssuerDispatcher(caFile: string | undefined): Promis
 }
 
 /** A dispatcher trusting Node's CAs and `ca`, the PEM that {@link readCaFile} returned. */
-export async function dispatcherTrusting(ca: string): Promise<Dispatcher> {
+async function dispatcherTrusting(ca: string): Promise<Dispatcher> {
   // undici is slow to import (many CommonJS modules): only a configured CA pays for it.
   const { Agent } = await import("undici");
   return new Agent({ connect: { ca: [...rootCertificates, ca] } });

@@ -9,7 +9,7 @@ import {
 } from "jose";
 import { type AuthObserver, completeObserver, type ObservedKeySet } from "./auth-observer";
 import { KeySetUnavailable, SigningKeyNotFound } from "./errors";
-import { describeFetchFailure, dispatcherTrusting, readCaFile } from "./issuer-tls";
+import { createIssuerFetch, describeFetchFailure } from "./issuer-tls";
 
 /** The part of a pino-style logger the key set writes to. */
 export interface AuthLogger {
@@ -72,9 +72,8 @@ const silentLogger: AuthLogger = { info() {}, warn() {} };
 export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
   const logger = options.logger ?? silentLogger;
   const observer = completeObserver(options.observer);
-  // Read once, now: a bad AUTH_CA_FILE is a configuration error, not a failed fetch later.
-  const ca = options.caFile ? readCaFile(options.caFile) : undefined;
-  let dispatcher: ReturnType<typeof dispatcherTrusting> | undefined;
+  // Reads AUTH_CA_FILE now: a bad file is a configuration error, not a failed fetch later.
+  const fetchIssuer = createIssuerFetch({ caFile: options.caFile, timeoutMs: options.fetchTimeoutMs });
   const failureBackoffMs = Math.min(FAILURE_BACKOFF_MS, options.fetchCooldownMs);
   const retryAfterSeconds = Math.ceil(failureBackoffMs / 1000);
   let version = 0;
@@ -109,17 +108,8 @@ export function createIssuerKeySet(options: IssuerKeySetOptions): IssuerKeySet {
       throw new KeySetUnavailable(seconds, { detail });
     }
     const started = performance.now();
-    const signal = init.signal ?? AbortSignal.timeout(options.fetchTimeoutMs);
     try {
-      // `dispatcher` is Node's (undici's) extension of RequestInit, unknown to the DOM's typings.
-      if (ca !== undefined) dispatcher ??= dispatcherTrusting(ca);
-      const request: RequestInit & { dispatcher?: Awaited<typeof dispatcher> } = {
-        ...init,
-        signal,
-        redirect: "manual",
-        dispatcher: await dispatcher,
-      };
-      const response = await fetch(url, request);
+      const response = await fetchIssuer(url, init);
       const details = {
         issuer,
         url,

@@ -15,9 +15,9 @@
  * - At most `maxEntries` entries; the oldest insertion is evicted first.
  *
  * The Map is keyed by the token's last {@link KEY_LENGTH} characters (part of its signature) and an
- * entry holds the whole token, compared in full on every hit. A lookup by the whole token hashes
- * each request's fresh ~700-character string again, about 1 µs, most of what a hit cost; a SHA-256
- * would cost more still. A different token that shares the tail is a miss (full verification),
+ * entry holds the whole token, compared in full on every hit. A lookup by the whole token would hash
+ * each request's fresh (long) string again, most of what a hit costs; a SHA-256 would cost more
+ * still. A different token that shares the tail is a miss (full verification),
  * never a hit. The verifier refuses tokens over 8 KiB before they could be stored.
  */
 
