@@ -36,29 +36,24 @@ const verifierNumber = (option: z.ZodDefault<z.ZodNumber>) => optionalNumber(opt
 const verifierOptions = verifierConfigSchema.shape;
 const introspectionOptions = introspectionConfigSchema.shape;
 
-/** A comma-separated list of asymmetric signing algorithms; unset means `defaults`. */
-const algorithmList = (defaults: string) =>
-  z
-    .string()
-    .optional()
-    .transform((value) =>
-      (value ?? defaults)
-        .split(",")
-        .map((alg) => alg.trim())
-        .filter(Boolean),
-    )
-    .pipe(
-      z
-        .array(z.enum(ALLOWED_ALGORITHMS, { error: `must list only ${ALLOWED_ALGORITHMS.join(", ")}` }))
-        .min(1),
-    );
-
 /** Splits a comma-separated value; spaces around the commas and empty entries are ignored. */
 const splitList = (value: string) =>
   value
     .split(",")
     .map((item) => item.trim())
     .filter(Boolean);
+
+/** A comma-separated list of asymmetric signing algorithms; unset means `defaults`. */
+const algorithmList = (defaults: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value) => splitList(value ?? defaults))
+    .pipe(
+      z
+        .array(z.enum(ALLOWED_ALGORITHMS, { error: `must list only ${ALLOWED_ALGORITHMS.join(", ")}` }))
+        .min(1),
+    );
 
 /** A comma-separated list of `item`s, at least one; unset stays undefined. */
 const listOf = (item: z.ZodType<string, string>) =>
@@ -190,10 +185,7 @@ const envSchema = z
       .string()
       .optional()
       .transform((value) => {
-        const origins = (value ?? "*")
-          .split(",")
-          .map((origin) => origin.trim())
-          .filter(Boolean);
+        const origins = splitList(value ?? "*");
         return origins.length === 0 || origins.includes("*") ? "*" : origins;
       }),
     /** At most this many calls in one tRPC batch request; a larger batch is refused with 400 before any runs. */
@@ -292,7 +284,7 @@ function requireTenantsWithTemplate(
 }
 
 /** The issuers, from AUTH_ISSUER, else AUTHOK_DOMAIN (each `https://<domain>/`), in order. */
-export function issuersFromEnv(env: Pick<ApiEnv, "AUTH_ISSUER" | "AUTHOK_DOMAIN">): string[] {
+function issuersFromEnv(env: Pick<ApiEnv, "AUTH_ISSUER" | "AUTHOK_DOMAIN">): string[] {
   return env.AUTH_ISSUER ?? (env.AUTHOK_DOMAIN ?? []).map((domain) => `https://${domain}/`);
 }
 

@@ -6,7 +6,7 @@
  * from it becomes the HTTP answer (401 or 403 with its challenge), as the MCP authorization spec
  * wants, through the same AuthError mapping as REST and tRPC.
  */
-import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
+import type { IncomingHttpHeaders } from "node:http";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import {
@@ -24,7 +24,7 @@ import {
   isLoopback,
   toAuthError,
 } from "@quickstart/auth";
-import { type AnyTRPCRouter, TRPCError, type TRPCRouterRecord } from "@trpc/server";
+import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { describeInvalidInput, findAuthError, logRefusal } from "./http-errors";
 import {
@@ -33,17 +33,14 @@ import {
   jsonSchemaOf,
   listProcedures,
   type ProcedureCall,
+  type ProceduresOptions,
 } from "./procedures";
 import type { ContextInner, Meta } from "./trpc";
 
 export const MCP_PATH = "/mcp";
 
-export interface McpOptions {
-  /** The record given to `router()`; walked for procedures with `meta.mcp`. */
-  procedures: TRPCRouterRecord;
-  /** The router built from it, called through `createCallerFactory`. */
-  router: AnyTRPCRouter;
-  createContext: (options: { req: IncomingMessage }) => ContextInner;
+/** The procedures served are those with `meta.mcp`. */
+export interface McpOptions extends ProceduresOptions {
   /** The challenges of `/mcp`'s refusals: `resource_metadata` names its own metadata document. */
   challenges: () => ChallengeOptions;
   /** Whether a browser request from this `Origin` may use the endpoint (see {@link createOriginCheck}). */
@@ -102,11 +99,11 @@ function toolResult(tool: McpTool, output: unknown): CallToolResult {
 
 /** A failed call as a tool error the agent can read and correct (MCP tool errors are results, not protocol errors). */
 function toolError(error: unknown, onInternalError: (error: unknown) => void): CallToolResult {
-  const text =
-    error instanceof TRPCError && error.code !== "INTERNAL_SERVER_ERROR"
-      ? (describeInvalidInput(error) ?? error.message)
-      : "Internal server error";
-  if (text === "Internal server error") onInternalError(error);
+  if (!(error instanceof TRPCError) || error.code === "INTERNAL_SERVER_ERROR") {
+    onInternalError(error);
+    return { isError: true, content: [{ type: "text", text: "Internal server error" }] };
+  }
+  const text = describeInvalidInput(error) ?? error.message;
   return { isError: true, content: [{ type: "text", text }] };
 }
 
@@ -116,6 +113,7 @@ function toolError(error: unknown, onInternalError: (error: unknown) => void): C
  */
 function createMcpServer(
   tools: Map<string, McpTool>,
+  definitions: Tool[],
   call: (tool: McpTool, input: unknown) => Promise<unknown>,
   onRefused: (error: AuthError) => void,
   onInternalError: (error: unknown) => void,
@@ -123,9 +121,7 @@ function createMcpServer(
   // The low-level Server rather than McpServer: the procedures validate their own input, after
   // authentication and the scope check, and their JSON Schemas come from their zod schemas.
   const server = new Server({ name: "quickstart-api", version: "1.0.0" }, { capabilities: { tools: {} } });
-  server.setRequestHandler(ListToolsRequestSchema, () => ({
-    tools: [...tools.values()].map((tool) => tool.definition),
-  }));
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: definitions }));
   server.setRequestHandler(CallToolRequestSchema, async ({ params }) => {
     const tool = tools.get(params.name);
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${params.name}`);
@@ -180,6 +176,8 @@ function requestId(body: unknown): string | number | null {
 
 export const mcpEndpoint: FastifyPluginAsync<McpOptions> = async (app, options) => {
   const tools = new Map(listTools(options.procedures).map((tool) => [tool.definition.name, tool]));
+  // The same for every request: listed once, not per tools/list.
+  const definitions = [...tools.values()].map((tool) => tool.definition);
   const callProcedure: ProcedureCall = createProcedureCall(options.router);
   // Each request's context, made (and its token verified) once, before its body is read.
   const contexts = new WeakMap<FastifyRequest, ContextInner>();
@@ -250,6 +248,7 @@ export const mcpEndpoint: FastifyPluginAsync<McpOptions> = async (app, options) 
     let refusal: AuthError | undefined;
     const server = createMcpServer(
       tools,
+      definitions,
       (tool, input) => callProcedure(context, tool.path, input, signal),
       (error) => {
         refusal = error;
@@ -284,8 +283,7 @@ export function createOriginCheck(corsOrigins: "*" | string[], publicUrl: () => 
   return (origin: string): boolean => {
     if (origin === new URL(publicUrl()).origin) return true;
     if (corsOrigins !== "*") return corsOrigins.includes(origin);
-    if (!URL.canParse(origin)) return false;
-    const { protocol, hostname } = new URL(origin);
-    return /^https?:$/.test(protocol) && isLoopback(hostname);
+    const url = URL.parse(origin);
+    return url !== null && /^https?:$/.test(url.protocol) && isLoopback(url.hostname);
   };
 }

@@ -13,7 +13,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type onResponseH
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { AuthDecisions } from "./trpc";
 
-/** How a request reached the API: the REST mirrors, tRPC, or later MCP. */
+/** How a request reached the API: the REST mirrors, tRPC, or MCP. */
 export type AuthTransport = "rest" | "trpc" | "mcp";
 
 export interface ApiMetrics {

@@ -3,9 +3,19 @@
  * zod schemas as JSON Schema, and calling one through tRPC's server-side caller, so that every
  * transport runs the same procedure chain (authentication, scopes, input validation, logic).
  */
+import type { IncomingMessage } from "node:http";
 import type { AnyTRPCProcedure, AnyTRPCRouter, TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 import { type ContextInner, createCallerFactory, type Meta } from "./trpc";
+
+/** What a transport (the REST mirrors, the MCP endpoint) needs to serve the app's procedures. */
+export interface ProceduresOptions {
+  /** The record given to `router()`; walked for the procedures whose meta opts in to the transport. */
+  procedures: TRPCRouterRecord;
+  /** The router built from it, called through `createCallerFactory`. */
+  router: AnyTRPCRouter;
+  createContext: (options: { req: IncomingMessage }) => ContextInner;
+}
 
 /** Each procedure of a record (plain nested objects) with its dotted path. */
 export function listProcedures(record: TRPCRouterRecord, prefix = ""): { path: string; meta: Meta }[] {

@@ -1,14 +1,15 @@
 import type { RequestAuthenticator } from "@quickstart/auth";
 import type { FastifyInstance } from "fastify";
+import { MCP_PATH } from "./mcp";
 import { SCOPES } from "./scopes";
 
-export const PROTECTED_RESOURCE_METADATA_PATH = "/.well-known/oauth-protected-resource";
+const PROTECTED_RESOURCE_METADATA_PATH = "/.well-known/oauth-protected-resource";
 
 /**
  * The resources the API describes, by path below its public URL: the API itself, and its MCP
  * endpoint, whose metadata MCP clients look for at the path-suffixed well-known URL (RFC 9728 §3.1).
  */
-export const PROTECTED_RESOURCE_PATHS = ["", "/mcp"] as const;
+const PROTECTED_RESOURCE_PATHS = ["", MCP_PATH] as const;
 
 /** Where the metadata of the resource at `resourcePath` (one of {@link PROTECTED_RESOURCE_PATHS}) is served. */
 export function protectedResourceMetadataUrl(publicUrl: string, resourcePath: string): string {

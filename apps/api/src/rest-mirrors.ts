@@ -4,19 +4,18 @@
  * through the same procedure chain as over tRPC. Its route schema, derived from the procedure's
  * zod input and output, serializes the answer and is what @fastify/swagger documents.
  */
-import type { IncomingMessage } from "node:http";
-import type { AnyTRPCRouter, TRPCRouterRecord } from "@trpc/server";
 import type { FastifyPluginAsync, FastifySchema } from "fastify";
-import { abortWhenClientLeaves, createProcedureCall, jsonSchemaOf, listProcedures } from "./procedures";
-import type { ContextInner, Meta } from "./trpc";
+import {
+  abortWhenClientLeaves,
+  createProcedureCall,
+  jsonSchemaOf,
+  listProcedures,
+  type ProceduresOptions,
+} from "./procedures";
+import type { Meta } from "./trpc";
 
-export interface RestMirrorsOptions {
-  /** The record given to `router()`; walked for procedures with `meta.rest`. */
-  procedures: TRPCRouterRecord;
-  /** The router built from it, called through `createCallerFactory`. */
-  router: AnyTRPCRouter;
-  createContext: (options: { req: IncomingMessage }) => ContextInner;
-}
+/** The procedures served are those with `meta.rest`. */
+export type RestMirrorsOptions = ProceduresOptions;
 
 /** A documented error answer: the quickstart's `{ code, description }` with the codes it can carry. */
 const errorBody = (description: string, codes: string[], header?: string) => ({

@@ -90,7 +90,7 @@ export interface Meta {
    * what it does and when to call it (the scopes it needs are added).
    */
   mcp?: { description: string };
-  /** Set by {@link endpoint}: the zod schemas the procedure validates with, for the REST mirrors' documentation. */
+  /** Set by {@link endpoint}: the zod schemas the procedure validates with, for the REST mirrors' and MCP tools' JSON Schemas. */
   input?: z.ZodType;
   output?: z.ZodType;
 }
