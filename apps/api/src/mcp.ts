@@ -57,6 +57,7 @@ interface McpTool {
   path: string;
   meta: Meta;
   definition: Tool;
+  call: ProcedureCall;
 }
 
 /** What each tool's description says about its scopes, so that an agent knows what to ask for. */
@@ -67,7 +68,7 @@ function describeScopes(scopes: Meta["scopes"]): string {
 }
 
 /** The app's tools, from the procedures that opt in. Their JSON Schemas come from the procedures' zod schemas. */
-function listTools(procedures: TRPCRouterRecord): McpTool[] {
+function listTools(procedures: TRPCRouterRecord, callAt: (path: string) => ProcedureCall): McpTool[] {
   return listProcedures(procedures).flatMap(({ path, meta }) => {
     if (!meta.mcp) return [];
     const inputSchema = meta.input ? jsonSchemaOf(meta.input, "input") : { type: "object" };
@@ -85,7 +86,7 @@ function listTools(procedures: TRPCRouterRecord): McpTool[] {
       inputSchema: inputSchema as Tool["inputSchema"],
       ...(outputSchema?.type === "object" ? { outputSchema: outputSchema as Tool["outputSchema"] } : {}),
     };
-    return [{ path, meta, definition }];
+    return [{ path, meta, definition, call: callAt(path) }];
   });
 }
 
@@ -175,10 +176,10 @@ function requestId(body: unknown): string | number | null {
 }
 
 export const mcpEndpoint: FastifyPluginAsync<McpOptions> = async (app, options) => {
-  const tools = new Map(listTools(options.procedures).map((tool) => [tool.definition.name, tool]));
+  const callAt = createProcedureCall(options.router);
+  const tools = new Map(listTools(options.procedures, callAt).map((tool) => [tool.definition.name, tool]));
   // The same for every request: listed once, not per tools/list.
   const definitions = [...tools.values()].map((tool) => tool.definition);
-  const callProcedure: ProcedureCall = createProcedureCall(options.router);
   // Each request's context, made (and its token verified) once, before its body is read.
   const contexts = new WeakMap<FastifyRequest, ContextInner>();
 
@@ -249,7 +250,7 @@ export const mcpEndpoint: FastifyPluginAsync<McpOptions> = async (app, options) 
     const server = createMcpServer(
       tools,
       definitions,
-      (tool, input) => callProcedure(context, tool.path, input, signal),
+      (tool, input) => tool.call(context, input, signal),
       (error) => {
         refusal = error;
       },

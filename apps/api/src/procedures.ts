@@ -33,25 +33,25 @@ export function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): Record<
   return jsonSchema;
 }
 
-/** Calls the procedure at a dotted path with a request's context; rejects as the procedure does. */
-export type ProcedureCall = (
-  context: ContextInner,
-  path: string,
-  input: unknown,
-  signal?: AbortSignal,
-) => Promise<unknown>;
+/** Calls one procedure with a request's context; rejects as the procedure does. */
+export type ProcedureCall = (context: ContextInner, input: unknown, signal?: AbortSignal) => Promise<unknown>;
 
-/** {@link ProcedureCall} for `router`, through tRPC's server-side caller. */
-export function createProcedureCall(router: AnyTRPCRouter): ProcedureCall {
+/**
+ * For `router`: the {@link ProcedureCall} of the procedure at a dotted path, through tRPC's
+ * server-side caller. Made once per route or tool, so the path is split once, not per request.
+ */
+export function createProcedureCall(router: AnyTRPCRouter): (path: string) => ProcedureCall {
   const createCaller = createCallerFactory(router);
-  return (context, path, input, signal) => {
-    const caller = createCaller(context, { signal });
-    const procedure = path
-      .split(".")
-      .reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], caller) as (
-      input: unknown,
-    ) => Promise<unknown>;
-    return procedure(input);
+  return (path) => {
+    const keys = path.split(".");
+    return (context, input, signal) => {
+      const caller = createCaller(context, { signal });
+      const procedure = keys.reduce<unknown>(
+        (node, key) => (node as Record<string, unknown>)[key],
+        caller,
+      ) as (input: unknown) => Promise<unknown>;
+      return procedure(input);
+    };
   };
 }
 

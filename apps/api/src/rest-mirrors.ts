@@ -85,10 +85,11 @@ function routeSchema(path: string, meta: Meta): FastifySchema {
 }
 
 export const restMirrors: FastifyPluginAsync<RestMirrorsOptions> = async (app, options) => {
-  const call = createProcedureCall(options.router);
+  const callAt = createProcedureCall(options.router);
   for (const { path, meta } of listProcedures(options.procedures)) {
     if (!meta.rest) continue;
     const { method } = meta.rest;
+    const call = callAt(path);
     app.route({
       method,
       url: meta.rest.path,
@@ -98,7 +99,7 @@ export const restMirrors: FastifyPluginAsync<RestMirrorsOptions> = async (app, o
       handler: async (request, reply) => {
         const input = method === "GET" ? nonEmpty(request.query) : request.body;
         const context = options.createContext({ req: request.raw });
-        return call(context, path, input, abortWhenClientLeaves(reply.raw));
+        return call(context, input, abortWhenClientLeaves(reply.raw));
       },
     });
   }
